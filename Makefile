@@ -1,0 +1,98 @@
+# harness — see README.md. `make help` lists the targets.
+-include config.mk
+
+ifeq ($(SANITIZE),1)
+O ?= build-asan
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+O ?= build
+SAN_FLAGS =
+endif
+
+CSTD = -std=gnu11
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+OPT ?= -O2 -g
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN_FLAGS) -I. -Iharness -Iworkloads/common \
+	-D_GNU_SOURCE -DHARNESS_VERSION='"$(HARNESS_VERSION)"' $(PC_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
+
+CORE_SRC = $(filter-out harness/main.c,$(wildcard harness/*.c harness/*/*.c))
+CORE_OBJ = $(CORE_SRC:%.c=$(O)/obj/%.o)
+WL_COMMON_SRC = $(wildcard workloads/common/*.c)
+WL_COMMON_OBJ = $(WL_COMMON_SRC:%.c=$(O)/obj/%.o)
+WL_SRC = $(wildcard workloads/*.c)
+WL_BIN = $(WL_SRC:workloads/%.c=$(O)/workloads/%)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+HARNESS = $(O)/harness
+
+# Per-workload extra libraries (e.g. LIBS_mallocchurn = $(JEMALLOC_LIBS)).
+-include workloads/libs.mk
+
+.PHONY: all help check check-unit check-e2e check-asan bench run install clean distclean
+all: $(HARNESS) $(WL_BIN)
+
+help:
+	@echo "make            build harness and workloads into $(O)/"
+	@echo "make run        install what is missing, build, run the main job"
+	@echo "make check      install what is missing, build, run all tests (plain and ASan+UBSan)"
+	@echo "make check-unit / check-e2e   one kind of test on the current build"
+	@echo "make bench      print measurement-overhead figures"
+	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
+	@echo "make clean      remove build/ and build-asan/"
+	@echo "SANITIZE=1      build with ASan+UBSan into build-asan/"
+
+config.mk: configure VERSION
+	scripts/install-deps test
+	./configure
+
+$(O)/obj/%.o: %.c config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(HARNESS): $(O)/obj/harness/main.o $(CORE_OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) -lm
+
+$(O)/workloads/%: $(O)/obj/workloads/%.o $(WL_COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_$*) $(PC_LIBS) -lpthread -lm
+
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(CORE_OBJ) $(WL_COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PC_LIBS) -lm
+
+$(O)/obj/tests/unit/%.o: tests/unit/%.c config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes -MMD -MP -c $< -o $@
+
+check-unit: $(UNIT_BIN) all
+	@tests/unit/run $(UNIT_BIN)
+
+check-e2e: all
+	@HARNESS_BUILD=$(O) tests/e2e/run
+
+check: config.mk
+	$(MAKE) check-unit check-e2e
+	$(MAKE) SANITIZE=1 check-unit check-e2e
+
+bench: all
+	@HARNESS_BUILD=$(O) bench/overhead
+
+run: config.mk all
+	$(HARNESS) run gups
+	$(HARNESS) run smallfiles
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/harness/workloads \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(HARNESS) $(DESTDIR)$(PREFIX)/bin/harness
+	install -m 755 $(WL_BIN) $(DESTDIR)$(PREFIX)/libexec/harness/workloads/
+	install -m 644 docs/harness.1 $(DESTDIR)$(PREFIX)/share/man/man1/harness.1
+
+clean:
+	rm -rf build build-asan
+
+distclean: clean
+	rm -f config.mk
+
+-include $(shell find $(O)/obj -name '*.d' 2>/dev/null)

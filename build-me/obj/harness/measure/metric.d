@@ -1,0 +1,3 @@
+build-me/obj/harness/measure/metric.o: harness/measure/metric.c \
+ harness/measure/metric.h
+harness/measure/metric.h:

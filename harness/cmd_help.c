@@ -1,0 +1,106 @@
+/* harness help [COMMAND] [--man]: the command list, one command's help, or
+ * the man page source generated from the command table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int run_command(const struct cmd_spec *cmd, int argc, char **argv);
+
+static void print_list(void)
+{
+	printf("usage: harness COMMAND [OPTION]... [ARG]...\n\nCommands:\n");
+	for (size_t i = 0; i < harness_ncommands; i++)
+		printf("  %-10s %s\n", harness_commands[i]->name, harness_commands[i]->summary);
+	printf("\n'harness COMMAND --help' describes one command; 'harness --version'.\n"
+	       "Exit status: 0 ok, 1 a finding (e.g. a regression), 2 usage or input error,\n"
+	       "3 runtime failure.\n");
+}
+
+/* troff escapes: a leading '.' or '\'' and every backslash. */
+static void man_text(const char *s)
+{
+	int bol = 1;
+
+	for (; *s; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", stdout);
+		if (*s == '\\')
+			fputs("\\e", stdout);
+		else if (*s == '-')
+			fputs("\\-", stdout);
+		else
+			putchar(*s);
+		bol = *s == '\n';
+	}
+}
+
+static void print_man(void)
+{
+	printf(".TH HARNESS 1 \"\" \"harness %s\" \"User Commands\"\n", HARNESS_VERSION);
+	printf(".SH NAME\nharness \\- arm64 memory-management benchmark and characterization suite\n");
+	printf(".SH SYNOPSIS\n.B harness\n.I COMMAND\n[\\fIOPTION\\fR]... [\\fIARG\\fR]...\n");
+	printf(".SH COMMANDS\n");
+	for (size_t i = 0; i < harness_ncommands; i++) {
+		const struct cmd_spec *c = harness_commands[i];
+
+		printf(".SS \"harness %s %s\"\n", c->name, c->synopsis ? c->synopsis : "");
+		man_text(c->summary);
+		putchar('\n');
+		if (c->description) {
+			printf(".PP\n");
+			man_text(c->description);
+			putchar('\n');
+		}
+		for (size_t j = 0; j < c->nopts; j++) {
+			const struct opt_spec *o = &c->opts[j];
+
+			printf(".TP\n.B \\-\\-%s", o->name);
+			if (o->metavar)
+				printf(" \\fI%s\\fR", o->metavar);
+			putchar('\n');
+			man_text(o->help);
+			if (o->def) {
+				printf(" (default ");
+				man_text(o->def);
+				putchar(')');
+			}
+			putchar('\n');
+		}
+	}
+	printf(".SH EXIT STATUS\n0 ok, 1 a finding (e.g. a regression), 2 usage or input error, 3 runtime failure.\n");
+	printf(".SH FILES\n.I results/results.db\nthe default results database; see docs/schema.md.\n");
+}
+
+static const struct opt_spec help_opts[] = {
+	{ "man", 0, OPT_FLAG, NULL, NULL, "print the man page source (troff) for all commands" },
+};
+
+static int help_run(struct cmd_ctx *ctx, struct herr *err)
+{
+	if (cli_flag(ctx, "man")) {
+		print_man();
+		return 0;
+	}
+	if (ctx->argc == 1) {
+		char *argv[] = { ctx->argv[0], "--help", NULL };
+
+		for (size_t i = 0; i < harness_ncommands; i++)
+			if (!strcmp(harness_commands[i]->name, ctx->argv[0]))
+				return run_command(harness_commands[i], 2, argv);
+		return herr_set(err, EXIT_USAGE, "help: unknown command '%s'", ctx->argv[0]);
+	}
+	print_list();
+	return 0;
+}
+
+const struct cmd_spec cmd_help = {
+	.name = "help",
+	.synopsis = "[COMMAND]",
+	.summary = "list the commands, or describe one",
+	.opts = help_opts,
+	.nopts = sizeof(help_opts) / sizeof(help_opts[0]),
+	.min_args = 0,
+	.max_args = 1,
+	.run = help_run,
+};
