@@ -72,6 +72,9 @@ const char *cli_str(const struct cmd_ctx *ctx, const char *name);
 long long cli_num(const struct cmd_ctx *ctx, const char *name);
 int cli_flag(const struct cmd_ctx *ctx, const char *name);
 
+/* Parse and run one command; returns the exit code (main.c). */
+int run_command(const struct cmd_spec *cmd, int argc, char **argv);
+
 /* The command table (main.c). */
 extern const struct cmd_spec *const harness_commands[];
 extern const size_t harness_ncommands;

@@ -5,8 +5,6 @@
 
 #include "cli.h"
 
-int run_command(const struct cmd_spec *cmd, int argc, char **argv);
-
 static void print_list(void)
 {
 	printf("usage: harness COMMAND [OPTION]... [ARG]...\n\nCommands:\n");

@@ -1,0 +1,152 @@
+/* harness run WORKLOAD: run a workload on the running kernel under full
+ * measurement, store one run per repetition, print a short table. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "measure/counters.h"
+#include "report_run.h"
+#include "runner.h"
+#include "subproc.h"
+#include "store/store.h"
+#include "workload.h"
+
+static const struct opt_spec run_opts[] = {
+	{ "param", 'p', OPT_LIST, "KEY=VALUE", NULL, "workload parameter (see 'harness run WORKLOAD --params')" },
+	{ "reps", 'r', OPT_INT, "N", "1", "repetitions; each is stored as its own run" },
+	{ "seed", 0, OPT_INT, "N", "1", "seed handed to the workload (deterministic data and order)" },
+	{ "interval", 0, OPT_INT, "MS", "100", "sampling interval of smaps_rollup and status" },
+	{ "timeout", 0, OPT_INT, "S", "0", "kill a repetition after S seconds and store it as failed (0: none)" },
+	{ "event", 'e', OPT_LIST, "NAME", NULL, "count only these portable counters (see 'harness events'); default all" },
+	{ "no-cgroup", 0, OPT_FLAG, NULL, NULL, "do not put the workload in a cgroup of its own" },
+	{ "params", 0, OPT_FLAG, NULL, NULL, "list the workload's parameters and exit" },
+	{ "quiet", 'q', OPT_FLAG, NULL, NULL, "no progress lines on stderr" },
+	OPT_DB,
+	OPT_JSON,
+};
+
+static int list_params(const char *path, struct herr *err)
+{
+	char *argv[] = { (char *)path, "--help", NULL };
+	struct spawn_result res;
+
+	if (spawn_capture(argv, &res, err))
+		return -1;
+	fputs(res.out, stdout);
+	spawn_result_free(&res);
+	return 0;
+}
+
+static int run_reps(struct cmd_ctx *ctx, const struct run_opts *ro, const char *workload,
+		    const char *params_json, struct store *st, struct run_report *rep,
+		    struct herr *err)
+{
+	struct machine_info mi;
+	struct kernel_info ki;
+	long long reps = cli_num(ctx, "reps");
+	int rc = 0;
+
+	if (sysinfo_collect(&mi, &ki, err))
+		return -1;
+	runner_catch_signals();
+	for (long long i = 0; i < reps && rc == 0; i++) {
+		struct run_record *r = run_report_add(rep);
+
+		if (!r) {
+			rc = herr_set(err, EXIT_RUNTIME, "out of memory");
+			break;
+		}
+		snprintf(r->workload, sizeof(r->workload), "%s", workload);
+		r->params_json = strdup(params_json);
+		r->rep = (int)i;
+		r->machine = &mi;
+		r->kernel = &ki;
+		if (!cli_flag(ctx, "quiet"))
+			fprintf(stderr, "harness: %s run %lld/%lld (%s)\n", workload, i + 1, reps, r->id);
+		rc = runner_run(ro, r, err);
+		if (rc == 0)
+			rc = store_save_run(st, r, err);
+		if (rc)
+			run_report_drop_last(rep);	/* not stored: do not show it */
+		else if (!cli_flag(ctx, "quiet"))
+			fprintf(stderr, "harness: %s run %lld/%lld %s%s%s\n", workload, i + 1, reps,
+				r->status, *r->reason ? ": " : "", r->reason);
+	}
+	if (rep->n)
+		run_report_print(rep, cli_flag(ctx, "json"), stdout);
+	for (size_t i = 0; i < rep->n; i++)
+		{ rep->runs[i].machine = NULL; rep->runs[i].kernel = NULL; }
+	sysinfo_free(&mi, &ki);
+	return rc;
+}
+
+static int run_run(struct cmd_ctx *ctx, struct herr *err)
+{
+	const struct opt_value *params = cli_opt(ctx, "param");
+	const struct opt_value *events = cli_opt(ctx, "event");
+	struct run_opts ro = { 0 };
+	struct run_report rep;
+	struct store *st = NULL;
+	char path[4200], *params_json = NULL;
+	int rc;
+
+	if (workload_find(ctx->argv[0], path, sizeof(path), err))
+		return -1;
+	if (cli_flag(ctx, "params"))
+		return list_params(path, err);
+	if (cli_num(ctx, "reps") < 1)
+		return herr_set(err, EXIT_USAGE, "run: --reps must be at least 1");
+	if (cli_num(ctx, "interval") < 1)
+		return herr_set(err, EXIT_USAGE, "run: --interval must be at least 1 ms");
+	for (size_t i = 0; i < events->nlist; i++)
+		if (!counter_find(events->list[i]))
+			return herr_set(err, EXIT_USAGE,
+					"run: unknown counter '%s' (see 'harness events')", events->list[i]);
+	/* Everything is validated before the store is opened, so bad input
+	 * never touches the database. */
+	if (workload_check(path, params->list, params->nlist, (uint64_t)cli_num(ctx, "seed"),
+			   &params_json, err))
+		return -1;
+	if (store_open(cli_str(ctx, "db"), STORE_WRITE, &st, err)) {
+		free(params_json);
+		return -1;
+	}
+	ro.path = path;
+	ro.params = params->list;
+	ro.nparams = params->nlist;
+	ro.seed = (uint64_t)cli_num(ctx, "seed");
+	ro.sample_ms = (unsigned)cli_num(ctx, "interval");
+	ro.timeout_s = (unsigned)cli_num(ctx, "timeout");
+	ro.use_cgroup = !cli_flag(ctx, "no-cgroup");
+	ro.events = events->nlist ? events->list : NULL;
+	ro.nevents = events->nlist;
+	run_report_init(&rep);
+	rc = run_reps(ctx, &ro, ctx->argv[0], params_json, st, &rep, err);
+	if (rc == 0 && run_report_failures(&rep))
+		rc = herr_set(err, EXIT_RUNTIME, "%zu of %zu runs failed (stored with their reasons)",
+			      run_report_failures(&rep), rep.n);
+	run_report_free(&rep);
+	store_close(st);
+	free(params_json);
+	return rc;
+}
+
+const struct cmd_spec cmd_run = {
+	.name = "run",
+	.synopsis = "WORKLOAD",
+	.summary = "run a workload on the running kernel, measure it, store the runs",
+	.description =
+		"Runs WORKLOAD (a program under workloads/) once per repetition with PMU and\n"
+		"software counters attached from exec, memory sampled every --interval ms,\n"
+		"system and THP/mTHP counters as deltas, page cache of the files it declares,\n"
+		"and its own results. Each repetition is stored in one transaction in --db;\n"
+		"a metric this machine cannot measure is stored as not measured, with why.\n"
+		"Parameters are checked by the workload before anything is stored.",
+	.opts = run_opts,
+	.nopts = sizeof(run_opts) / sizeof(run_opts[0]),
+	.min_args = 1,
+	.max_args = 1,
+	.run = run_run,
+};
