@@ -15,15 +15,18 @@ struct wl_param {
 	const char *def;	/* default, as text */
 	const char *unit;	/* "bytes", "count", "s", ... */
 	const char *help;
-	const char *choices;	/* WL_ENUM: "a|b|c" */
+	/* WL_ENUM: "a|b|c". WL_SIZE/WL_INT/WL_DOUBLE: optional range
+	 * "MIN..MAX" written like values ("4k..1g", "1..", "..100"),
+	 * checked by --check and shown by --help/--list-params. */
+	const char *choices;
 };
 
 /* Parsed values, indexed like the table. */
 struct wl_value {
 	const char *text;	/* as given or default */
 	uint64_t size;		/* WL_SIZE: bytes; WL_INT/WL_BOOL: value */
-	int64_t i;
-	double d;
+	int64_t i;		/* WL_INT/WL_BOOL/WL_SIZE: value; WL_ENUM: index */
+	double d;		/* every numeric type */
 };
 
 struct wl_spec {
@@ -53,13 +56,17 @@ void wl_metric(const char *name, double value, const char *unit,
 void wl_verify(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print a one-line error to stderr and return 1 (for run() to return). */
 int wl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A parameter found unusable only at run time (e.g. dir on tmpfs): print
+ * "NAME: parameter PARAM: msg" and return 1; wl_main then exits 2. */
+int wl_param_fail(const char *param, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Page size and PMD size, read at run time. pmd_size 0 without THP. */
 long wl_page_size(void);
 uint64_t wl_pmd_size(void);
 /* Monotonic time in ns. */
 uint64_t wl_now_ns(void);
-/* Deterministic PRNG (xorshift/splitmix) seeded from --seed. */
+/* Deterministic PRNG (splitmix64) seeded from --seed; any state works. */
 uint64_t wl_rand_next(uint64_t *state);
 
 #endif
