@@ -65,7 +65,7 @@ int cli_parse(const struct cmd_spec *cmd, int argc, char **argv,
 {
 	size_t n = cmd->nopts;
 	struct option *lopts = calloc(n + 2, sizeof(*lopts));
-	char shorts[2 * 64 + 4] = "+h";
+	char shorts[2 * 64 + 4] = ":h";
 	size_t sl = 2;
 	int ret = 0;
 
@@ -104,17 +104,18 @@ int cli_parse(const struct cmd_spec *cmd, int argc, char **argv,
 			ret = 1;
 			goto out;
 		}
-		if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-
-			if (optopt && c == '?')
+		if (c == ':') {
+			ret = herr_set(err, EXIT_USAGE, "%s: option '%s' needs a value",
+				       cmd->name, argv[optind - 1]);
+			goto out;
+		}
+		if (c == '?') {
+			if (optopt > 0 && optopt < 256)
 				ret = herr_set(err, EXIT_USAGE, "%s: unknown option '-%c' (see 'harness %s --help')",
 					       cmd->name, optopt, cmd->name);
-			else if (c == ':' || (optopt && c == '?'))
-				ret = herr_set(err, EXIT_USAGE, "%s: option '%s' needs a value", cmd->name, bad);
 			else
-				ret = herr_set(err, EXIT_USAGE, "%s: unknown or incomplete option '%s' (see 'harness %s --help')",
-					       cmd->name, bad, cmd->name);
+				ret = herr_set(err, EXIT_USAGE, "%s: unknown option '%s' (see 'harness %s --help')",
+					       cmd->name, argv[optind - 1], cmd->name);
 			goto out;
 		}
 		if (c >= 256)

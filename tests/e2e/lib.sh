@@ -1,0 +1,20 @@
+# Shared helpers for the end-to-end tests: they drive the real harness
+# binary against real SQLite files. Source it; end with `finish`.
+BUILD=${HARNESS_BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$(pwd)/$BUILD" ;; esac
+H="$BUILD/harness"
+WL="$BUILD/workloads"
+T=$(mktemp -d "${TMPDIR:-/tmp}/harness-e2e.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+not_ok() { fail=$((fail + 1)); echo "not ok - $1"; [ -n "${2:-}" ] && printf '#   %s\n' "$2"; }
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# within A B PCT: |A-B| <= PCT% of B.
+within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(b != 0 && d <= b * p / 100) }'; }
+# q DB SQL: one value from the database.
+q() { sqlite3 -batch -noheader "$1" "$2"; }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
