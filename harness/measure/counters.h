@@ -80,6 +80,16 @@ int counters_to_metrics(const struct counters *c, const struct counter_snapshot 
 			struct metric_set *ms, struct herr *err);
 void counters_close(struct counters *c);
 
+/* Derived metrics over the metrics of one scope already in ms:
+ * tlb.<x>_mpki (misses per 1000 cpu.instructions, for l1d_refill,
+ * l2d_refill, dtlb_walk, itlb_walk, l1i_refill), tlb.l1d_miss_ratio
+ * (l1d_refill / l1d_access) and tlb.dtlb_walk_per_gib (bytes_touched > 0:
+ * the bytes the workload reported touching). A derived metric whose
+ * numerator is absent from ms is skipped; one whose input is not measured
+ * (or not counted) is stored so, with the reason naming the input.
+ * Returns -1 only when out of memory. */
+int counters_derive(struct metric_set *ms, enum metric_scope scope, double bytes_touched);
+
 /* The classification rule on its own, for unit tests:
  * returns MS_OK, MS_SCALED or MS_NOT_COUNTED for an opened event. */
 enum metric_status counter_classify(enum counter_class cls, uint64_t raw,
