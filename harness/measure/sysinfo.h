@@ -40,6 +40,10 @@ void sysinfo_free(struct machine_info *m, struct kernel_info *k);
  * since knobs change between runs. Caller frees. NULL on error. */
 char *sysinfo_thp_settings_json(void);
 
+/* Fill m->cpu_model, midr_implementer and midr_part from the text of
+ * /proc/cpuinfo (split out so arm64 parsing is testable on any host). */
+void sysinfo_parse_cpuinfo(const char *text, struct machine_info *m);
+
 /* FNV-1a 64 of a string, as 16 hex digits (stable ids for merging DBs). */
 void sysinfo_hash_hex(const char *s, char out[17]);
 
