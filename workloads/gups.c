@@ -24,7 +24,8 @@ static const struct wl_param params[] = {
 	  "table madvise: default = none (system THP/mTHP policy), base = MADV_NOHUGEPAGE, "
 	  "thp = MADV_HUGEPAGE", "default|base|thp" },
 	{ "corrupt", WL_BOOL, "0", "",
-	  "for tests: flip one table entry before verifying", NULL },
+	  "for tests: flip one table entry (threads > 1: just over 1%) before verifying",
+	  NULL },
 };
 
 struct gups {
