@@ -337,10 +337,14 @@ int store_save_run(struct store *st, const struct run_record *r, struct herr *er
 	if (store_exec(st, "BEGIN IMMEDIATE", err))
 		return herr_wrap(err, "saving run %s", r->id);
 	if (save_machine(&sv, r->machine) || save_kernel(&sv, r->kernel) || save_run_row(&sv) ||
-	    save_metrics(&sv) || save_samples(&sv) || save_pmu(&sv) || save_knobs(&sv) ||
-	    store_exec(st, "COMMIT", err)) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+	    save_metrics(&sv) || save_samples(&sv) || save_pmu(&sv) || save_knobs(&sv))
+		goto rollback;
+	if (store_exec(st, "COMMIT", err)) {
+		herr_wrap(err, "saving run %s", r->id);
+		goto rollback;
 	}
 	return 0;
+rollback:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
