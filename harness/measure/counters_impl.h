@@ -4,6 +4,7 @@
 #define HARNESS_COUNTERS_IMPL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "measure/counters.h"
 
@@ -32,6 +33,11 @@ struct counters {
  * (<= 0 means unknown: COUNTERS_FALLBACK_NCOUNTERS). group[i] gets 0, 1, ...
  * Returns the number of groups. */
 int counters_plan_groups(const int *ncounters, size_t n, int *group);
+
+/* Open the events c->ev[idx[0..n-1]] on pid as one group (planned by
+ * counters_plan_groups): the first that opens leads, one that will not join
+ * retries alone. Group numbers are taken from *next. */
+void counters_open_group(struct counters *c, const size_t *idx, size_t n, pid_t pid, int *next);
 
 /* Counters of the core PMU libpfm4 detected (or was forced to), else
  * COUNTERS_FALLBACK_NCOUNTERS. Needs counters_lib_init first. */

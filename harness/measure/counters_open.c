@@ -120,7 +120,7 @@ static int new_group(int *next, struct counter_event *ev, int fd)
 
 /* Open one planned group. The first event that opens leads; an event that
  * will not join retries alone, so one bad event never costs the others. */
-static void open_group(struct counters *c, const size_t *idx, size_t n, pid_t pid, int *next)
+void counters_open_group(struct counters *c, const size_t *idx, size_t n, pid_t pid, int *next)
 {
 	int leader = -1, lgroup = -1;
 
@@ -196,7 +196,7 @@ static int open_pmu_events(struct counters *c, pid_t pid, int *next, struct herr
 
 		while ((size_t)end < n && group[end] == g)
 			end++;
-		open_group(c, idx + start, (size_t)(end - start), pid, next);
+		counters_open_group(c, idx + start, (size_t)(end - start), pid, next);
 		start = end;
 	}
 	free(idx), free(nc), free(group);
