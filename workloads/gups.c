@@ -134,16 +134,17 @@ static int map_table(struct gups *g, const char *pages, void **base, size_t *len
 static void plan_workers(struct gups *g, struct worker *w, uint64_t updates,
 			 uint64_t seed)
 {
-	uint64_t t = (uint64_t)g->threads;
+	uint64_t t = (uint64_t)g->threads, per = g->entries / t, extra = g->entries % t;
 
 	for (int i = 0; i < g->threads; i++) {
-		uint64_t s = seed ^ ((uint64_t)i << 32);
+		uint64_t s = seed ^ ((uint64_t)i << 32), u = (uint64_t)i;
 
 		w[i].g = g;
 		w[i].id = i;
-		w[i].lo = g->entries * (uint64_t)i / t;
-		w[i].hi = g->entries * (uint64_t)(i + 1) / t;
-		w[i].count = updates / t + ((uint64_t)i < updates % t);
+		/* The first `extra` slices get one entry more. */
+		w[i].lo = u * per + (u < extra ? u : extra);
+		w[i].hi = w[i].lo + per + (u < extra);
+		w[i].count = updates / t + (u < updates % t);
 		w[i].ran0 = wl_rand_next(&s);
 		if (!w[i].ran0)		/* the LFSR stays at 0 forever */
 			w[i].ran0 = 1;
