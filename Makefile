@@ -35,6 +35,7 @@ HARNESS = $(O)/harness
 # Per-workload extra libraries (e.g. LIBS_mallocchurn = $(JEMALLOC_LIBS)).
 -include workloads/libs.mk
 
+.SECONDARY:
 .PHONY: all help check check-unit check-e2e check-asan bench run install clean distclean
 all: $(HARNESS) $(WL_BIN)
 
