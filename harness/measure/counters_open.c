@@ -43,6 +43,7 @@ static const char *open_hint(int e)
 	case ENOENT: return " (the kernel has no such event: no hardware PMU, or this PMU lacks it)";
 	case EOPNOTSUPP: return " (the PMU cannot count it this way)";
 	case ENODEV: return " (no such PMU)";
+	case ENOSYS: return " (no perf events here: CONFIG_PERF_EVENTS off, or an emulator without the syscall)";
 	case EINVAL: return " (the PMU rejected the encoding or the group)";
 	case EACCES: case EPERM: return " (not permitted: perf_event_paranoid or capabilities)";
 	default: return "";

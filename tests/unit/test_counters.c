@@ -483,6 +483,62 @@ static void test_open_group_leader_fails(void **state)
 	close(ev[2].fd);
 }
 
+static int read_paranoid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+	int v = -100;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -100;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Child of test_user_only: drop root, open fault.minor on itself.
+ * Exit 0: opened user-space only; 1: refused with a reason; 2: other. */
+static int user_only_child(void)
+{
+	const char *names[] = { "fault.minor" };
+	struct counters *c = NULL;
+	struct herr err = { 0 };
+	int rc;
+
+	if (setgid(65534) || setuid(65534))
+		return 3;
+	if (counters_open(getpid(), names, 1, &c, &err))
+		return 2;
+	if (c->ev[0].fd >= 0)
+		rc = c->ev[0].user_only && strstr(c->ev[0].reason, "user space only") ? 0 : 2;
+	else
+		rc = strstr(c->ev[0].reason, "not permitted") ? 1 : 2;
+	counters_close(c);
+	return rc;
+}
+
+/* Where counting the kernel is refused, the event falls back to user space
+ * and says so (perf_event_paranoid 2); where everything is refused (3 and
+ * up, Debian's patch), it is not measured with the reason. */
+static void test_user_only(void **state)
+{
+	int paranoid = read_paranoid(), status;
+	pid_t pid;
+
+	(void)state;
+	if (geteuid() != 0 || paranoid < 2) {
+		print_message("needs root and perf_event_paranoid >= 2: skipped\n");
+		skip();
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(user_only_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), paranoid == 2 ? 0 : 1);
+}
+
 static void test_unknown_name(void **state)
 {
 	const char *names[] = { "fault.minor", "tlb.nonsense" };
@@ -676,6 +732,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_sysfs_lookup),
 		cmocka_unit_test(test_resolve_via_sysfs),
 		cmocka_unit_test(test_open_group_leader_fails),
+		cmocka_unit_test(test_user_only),
 		cmocka_unit_test(test_unknown_name),
 		cmocka_unit_test(test_count_child),
 		cmocka_unit_test(test_count_starts_at_exec),
