@@ -537,7 +537,7 @@ static char *settings_json(const struct run_opts *o, const struct run_cgroup *cg
 	if (!cg->usable)
 		json_object_set_new(j, "cgroup_reason", json_string(cg->reason));
 	json_object_set_new(j, "thp", thp ? json_loads(thp, 0, NULL) : json_null());
-	out = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	out = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	free(thp);
 	return out;

@@ -21,7 +21,8 @@ for round in 1 2 3; do
 	after=$(q "$DB" "select count(*) from runs")
 	check "round $round: integrity_check ok" test "$(q "$DB" 'PRAGMA integrity_check')" = ok
 	check "round $round: runs stored before the kill are kept ($before <= $after)" test "$after" -ge "$before"
-	check "round $round: no orphan workload" sh -c "! pgrep -f '$WL/gups' >/dev/null"
+	# [/] keeps the pattern from matching this shell's own command line.
+	check "round $round: no orphan workload" sh -c "! pgrep -f '[/]${WL#/}/gups' >/dev/null"
 	check "round $round: every stored run is complete" test "$(q "$DB" "select count(*) from runs r where status='ok' and not exists (select 1 from metrics m where m.run_id=r.id and m.name='gups')")" = 0
 done
 finish

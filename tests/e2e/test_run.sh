@@ -9,7 +9,7 @@ PAGE=$(getconf PAGESIZE)
 mkdir -p "$T/sf"
 "$H" run smallfiles -q -p files=1000 -p size=1k -p keep=1 -p dir="$T/sf" --db "$DB" --json >"$T/sf.json"
 check "smallfiles run stored ok" test "$(q "$DB" "select status from runs where workload='smallfiles'")" = ok
-check "--json stdout is JSON only" jq -e 'length == 1' "$T/sf.json"
+check "--json stdout is JSON only" sh -c "jq -e 'length == 1' '$T/sf.json' >/dev/null"
 per_file=$(q "$DB" "select value from metrics where name='pagecache_bytes_per_file'")
 harness_bytes=$(q "$DB" "select value from metrics where name='pagecache.cached_bytes' and scope='region'")
 nfiles=$(q "$DB" "select value from metrics where name='pagecache.files' and scope='region'")
@@ -23,13 +23,13 @@ check "harness's own page-cache probe agrees with fincore (within 5%)" within "$
 check "harness saw all 1000 files" test "${nfiles%.*}" = 1000
 
 # gups: minor faults against perf stat, peak RSS against /usr/bin/time.
-"$H" run gups -q -p size=256m -p updates=1m --db "$DB" >/dev/null
+"$H" run gups -q -p size=256m -p updates=1048576 --db "$DB" >/dev/null
 run=$(q "$DB" "select id from runs where workload='gups' order by started_ns desc limit 1")
 faults=$(q "$DB" "select value from metrics where run_id='$run' and scope='process' and name='fault.minor'")
 rss=$(q "$DB" "select value from metrics where run_id='$run' and name='mem.rss_peak'")
-perf stat -x, -e page-faults -o "$T/perf.txt" "$WL/gups" --seed 1 size=256m updates=1m >/dev/null 2>&1
+perf stat -x, -e page-faults -o "$T/perf.txt" "$WL/gups" --seed 1 size=256m updates=1048576 >/dev/null 2>&1
 perf_faults=$(awk -F, '/page-faults/ { print $1 }' "$T/perf.txt")
-/usr/bin/time -v "$WL/gups" --seed 1 size=256m updates=1m >/dev/null 2>"$T/time.txt"
+/usr/bin/time -v "$WL/gups" --seed 1 size=256m updates=1048576 >/dev/null 2>"$T/time.txt"
 time_rss=$(awk -F: '/Maximum resident set size/ { print $2 * 1024 }' "$T/time.txt")
 echo "# gups 256m: harness $faults minor faults, perf stat $perf_faults; harness peak RSS $rss, time -v $time_rss"
 check "minor faults agree with perf stat (within 2%)" within "$faults" "$perf_faults" 2
@@ -53,7 +53,7 @@ check "region-scope minor faults stored" test -n "$(q "$DB" "select value from m
 # show
 check "harness show last prints the run" sh -c "'$H' show last --db '$DB' | grep -q '$run'"
 check "harness show by prefix" sh -c "'$H' show $(echo "$run" | cut -c1-8) --db '$DB' | grep -q gups"
-check "harness show --json is JSON" sh -c "'$H' show last --db '$DB' --json | jq -e .id >/dev/null"
+check "harness show --json is JSON" sh -c "'$H' show last --db '$DB' --json | jq -e .run.id >/dev/null"
 
 # Repetitions are runs of their own with distinct ids.
 "$H" run gups -q -r 3 -p size=8m --db "$DB" >/dev/null
