@@ -36,7 +36,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: all help check check-unit check-e2e check-asan bench run install clean distclean
+.PHONY: all help check check-unit check-e2e check-warnings bench run install clean distclean
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -46,7 +46,8 @@ help:
 	@echo "make check-unit / check-e2e   one kind of test on the current build"
 	@echo "make bench      print measurement-overhead figures"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
-	@echo "make clean      remove build/ and build-asan/"
+	@echo "make check-warnings   gcc and clang builds with -Werror"
+	@echo "make clean      remove the build directories"
 	@echo "SANITIZE=1      build with ASan+UBSan into build-asan/"
 
 config.mk: configure VERSION
@@ -76,9 +77,15 @@ check-unit: $(UNIT_BIN) all
 	@tests/unit/run $(UNIT_BIN)
 
 check-e2e: all
-	@HARNESS_BUILD=$(O) tests/e2e/run
+	@HARNESS_BUILD=$(O) HARNESS_MAKEFLAGS="O=$(O) SANITIZE=$(SANITIZE)" tests/e2e/run
+
+# Warning-free under both compilers: every warning is an error here.
+check-warnings: config.mk
+	$(MAKE) O=build-werror-gcc CC=gcc CFLAGS=-Werror all $(UNIT_BIN:$(O)/%=build-werror-gcc/%)
+	$(MAKE) O=build-werror-clang CC=clang CFLAGS=-Werror all $(UNIT_BIN:$(O)/%=build-werror-clang/%)
 
 check: config.mk
+	$(MAKE) check-warnings
 	$(MAKE) check-unit check-e2e
 	$(MAKE) SANITIZE=1 check-unit check-e2e
 
@@ -89,15 +96,19 @@ run: config.mk all
 	$(HARNESS) run gups
 	$(HARNESS) run smallfiles
 
-install: all
+# The man page comes from the same option tables as --help.
+$(O)/harness.1: $(HARNESS)
+	$(HARNESS) help --man >$@
+
+install: all $(O)/harness.1
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/harness/workloads \
 		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(HARNESS) $(DESTDIR)$(PREFIX)/bin/harness
 	install -m 755 $(WL_BIN) $(DESTDIR)$(PREFIX)/libexec/harness/workloads/
-	install -m 644 docs/harness.1 $(DESTDIR)$(PREFIX)/share/man/man1/harness.1
+	install -m 644 $(O)/harness.1 $(DESTDIR)$(PREFIX)/share/man/man1/harness.1
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-werror-gcc build-werror-clang
 
 distclean: clean
 	rm -f config.mk
