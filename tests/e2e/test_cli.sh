@@ -49,6 +49,16 @@ check "newer database left unchanged" test "$sum" = "$(sha256sum <"$T/newer.db")
 
 : >"$T/afile"
 expect_usage "unwritable database path" "afile" run gups -p size=4m --db "$T/afile/sub/results.db"
+# An immutable file is unwritable even for root.
+cp "$DB" "$T/immutable.db"
+if chattr +i "$T/immutable.db" 2>/dev/null; then
+	sum=$(sha256sum <"$T/immutable.db")
+	expect_usage "unwritable database file" "immutable.db: not writable" run gups -p size=4m --db "$T/immutable.db"
+	check "unwritable database left unchanged" test "$sum" = "$(sha256sum <"$T/immutable.db")"
+	chattr -i "$T/immutable.db"
+else
+	echo "# skip: this filesystem has no immutable flag; unwritable-file case not run"
+fi
 expect_usage "show of an unknown run" "nosuchrun" show nosuchrun --db "$DB"
 expect_usage "show on a missing database" "missing.db" show last --db "$T/missing.db"
 check "show on a missing database did not create it" test ! -e "$T/missing.db"
