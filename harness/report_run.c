@@ -70,6 +70,8 @@ static void print_value(const struct metric *m, FILE *out)
 		fprintf(out, " %14s", "not measured");
 	else if (m->status == MS_NOT_COUNTED)
 		fprintf(out, " %14s", "not counted");
+	else if (m->value == (double)(long long)m->value && m->value < 1e15 && m->value > -1e15)
+		fprintf(out, " %14lld", (long long)m->value);	/* counts and bytes read best whole */
 	else
 		fprintf(out, " %14.6g", m->value);
 }
