@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "measure/cgroup.h"
 #include "measure/procfs.h"
 
@@ -50,18 +51,6 @@ static int file_has_word(const char *path, const char *word)
 	return 0;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
-
 static void unusable(struct run_cgroup *cg, const char *why)
 {
 	cg->usable = 0;
@@ -81,7 +70,7 @@ void cgroup_create(struct run_cgroup *cg, const char *run_id)
 				    "(it is bound to a cgroup v1 hierarchy)");
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg->parent);
 	if (!file_has_word(path, "memory")) {
-		if (write_file(path, "+memory"))
+		if (file_write_text(path, "+memory"))
 			return unusable(cg, "cannot enable the memory controller for child cgroups");
 		cg->enabled_memory = 1;
 	}
@@ -102,7 +91,7 @@ int cgroup_enter(const struct run_cgroup *cg)
 	if (!cg->usable)
 		return 0;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
-	return write_file(path, "0");
+	return file_write_text(path, "0");
 }
 
 static int read_number(const char *path, double *out)
@@ -170,14 +159,14 @@ void cgroup_destroy(struct run_cgroup *cg)
 
 	if (cg->path[0]) {
 		snprintf(path, sizeof(path), "%s/cgroup.kill", cg->path);
-		write_file(path, "1");	/* leftovers the workload forked and forgot */
+		file_write_text(path, "1");	/* leftovers the workload forked and forgot */
 		for (int i = 0; i < 100 && rmdir(cg->path) && errno == EBUSY; i++)
 			usleep(10000);
 		cg->path[0] = '\0';
 	}
 	if (cg->enabled_memory) {
 		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cg->parent);
-		write_file(path, "-memory");	/* may be busy if others use it: leave it then */
+		file_write_text(path, "-memory");	/* may be busy if others use it: leave it then */
 		cg->enabled_memory = 0;
 	}
 	cg->usable = 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "measure/counters_impl.h"
 
 #define SYSFS_PMU_ROOT "/sys/bus/event_source/devices"
@@ -19,22 +20,6 @@ static const char *sysfs_root = SYSFS_PMU_ROOT;
 void counters_sysfs_set_root(const char *root)
 {
 	sysfs_root = root ? root : SYSFS_PMU_ROOT;
-}
-
-/* First line of a small file, without the newline. */
-static int read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
 }
 
 /* Spread value over the bit ranges of a format spec "config1:0-7,32-35". */
@@ -83,7 +68,7 @@ static int apply_terms(const char *dir, char *terms, struct counter_resolution *
 			value = strtoull(eq + 1, NULL, 0);
 		}
 		snprintf(path, sizeof(path), "%s/format/%s", dir, t);
-		if (read_line(path, spec, sizeof(spec)) || deposit(spec, value, out))
+		if (file_read_line(path, spec, sizeof(spec)) || deposit(spec, value, out))
 			return -1;
 	}
 	return 0;
@@ -95,13 +80,13 @@ static int try_pmu(const char *pmu, const char *event, struct counter_resolution
 
 	snprintf(dir, sizeof(dir), "%s/%s", sysfs_root, pmu);
 	snprintf(path, sizeof(path), "%s/events/%s", dir, event);
-	if (read_line(path, buf, sizeof(buf)))
+	if (file_read_line(path, buf, sizeof(buf)))
 		return -1;
 	out->config = out->config1 = out->config2 = 0;
 	if (apply_terms(dir, buf, out))
 		return -1;
 	snprintf(path, sizeof(path), "%s/type", dir);
-	if (read_line(path, buf, sizeof(buf)))
+	if (file_read_line(path, buf, sizeof(buf)))
 		return -1;
 	out->type = (uint32_t)strtoul(buf, NULL, 10);
 	snprintf(out->pmu, sizeof(out->pmu), "%s", pmu);

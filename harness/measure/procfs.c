@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "measure/procfs.h"
 
 void kv_init(struct kv_set *s)
@@ -88,47 +89,9 @@ int kv_parse(const char *text, struct kv_set *out)
 	return 0;
 }
 
-static char *slurp(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t len = 0, cap = 8192;
-	char *buf;
-
-	if (fd < 0)
-		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		ssize_t n = read(fd, buf + len, cap - len - 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0) {
-				free(buf);
-				buf = NULL;
-			}
-			break;
-		}
-		len += (size_t)n;
-		if (len + 1 == cap) {
-			char *p = realloc(buf, cap *= 2);
-
-			if (!p) {
-				free(buf);
-				buf = NULL;
-			}
-			buf = p;
-		}
-	}
-	close(fd);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
 int kv_read_file(const char *path, struct kv_set *out)
 {
-	char *text = slurp(path);
+	char *text = file_read_all(path);
 	int rc;
 
 	if (!text)
@@ -168,7 +131,7 @@ static int read_counter_dir(const char *dir, const char *prefix, struct kv_set *
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		text = slurp(path);
+		text = file_read_all(path);
 		if (!text)
 			continue;
 		v = strtod(text, &end);

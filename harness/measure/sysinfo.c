@@ -16,44 +16,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "measure/sysinfo.h"
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"
 #define SYS_CACHESTAT 451	/* the same number on every architecture */
-
-/* Whole file as a NUL-terminated string; /proc files report size 0, so
- * read until EOF. NULL when unreadable. */
-static char *read_all(const char *path)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (!buf || fd < 0)
-		goto fail;
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += (size_t)n;
-		if (cap - len < 2) {
-			char *grown = realloc(buf, cap * 2);
-
-			if (!grown)
-				goto fail;
-			buf = grown;
-			cap *= 2;
-		}
-	}
-	if (n < 0)
-		goto fail;
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return NULL;
-}
 
 static void trim(char *s)
 {
@@ -61,22 +28,6 @@ static void trim(char *s)
 
 	while (n && isspace((unsigned char)s[n - 1]))
 		s[--n] = '\0';
-}
-
-/* First line of a small file, trimmed, into out; -1 when unreadable. */
-static int read_line(const char *path, char *out, size_t size)
-{
-	FILE *f = fopen(path, "re");
-	int ok;
-
-	if (!f)
-		return -1;
-	ok = fgets(out, (int)size, f) != NULL;
-	fclose(f);
-	if (!ok)
-		out[0] = '\0';
-	trim(out);
-	return 0;
 }
 
 void sysinfo_hash_hex(const char *s, char out[17])
@@ -175,14 +126,14 @@ static void machine_identity(struct machine_info *m)
 		snprintf(m->hostname, sizeof(m->hostname), "unknown");
 	/* machine-id survives hostname changes; without one (containers,
 	 * minimal guests) the hostname is the best stable name there is. */
-	if (read_line("/etc/machine-id", mid, sizeof(mid)) || !mid[0])
+	if (file_read_line("/etc/machine-id", mid, sizeof(mid)) || !mid[0])
 		snprintf(mid, sizeof(mid), "%s", m->hostname);
 	sysinfo_hash_hex(mid, m->id);
 }
 
 static uint64_t meminfo_total(void)
 {
-	char *text = read_all("/proc/meminfo");
+	char *text = file_read_all("/proc/meminfo");
 	unsigned long long kb = 0;
 	const char *p = text ? strstr(text, "MemTotal:") : NULL;
 
@@ -292,7 +243,7 @@ fail:
 
 static int collect_machine(struct machine_info *m, const struct utsname *u, struct herr *err)
 {
-	char *cpuinfo = read_all("/proc/cpuinfo");
+	char *cpuinfo = file_read_all("/proc/cpuinfo");
 
 	machine_identity(m);
 	snprintf(m->arch, sizeof(m->arch), "%s", u->machine);
@@ -393,13 +344,13 @@ static int collect_kernel(struct kernel_info *k, const struct utsname *u, struct
 	snprintf(k->release, sizeof(k->release), "%s", u->release);
 	snprintf(k->version, sizeof(k->version), "%s", u->version);
 	snprintf(k->arch, sizeof(k->arch), "%s", u->machine);
-	k->cmdline = read_all("/proc/cmdline");
+	k->cmdline = file_read_all("/proc/cmdline");
 	if (!k->cmdline)
 		k->cmdline = strdup("");
 	else
 		trim(k->cmdline);
 	k->page_size = sysconf(_SC_PAGESIZE);
-	if (read_line(THP_DIR "/hpage_pmd_size", pmd, sizeof(pmd)) == 0)
+	if (file_read_line(THP_DIR "/hpage_pmd_size", pmd, sizeof(pmd)) == 0)
 		k->pmd_size = strtoull(pmd, NULL, 10);
 	k->mthp_sizes = mthp_sizes_json();
 	k->has_cachestat = probe_cachestat();
@@ -481,7 +432,7 @@ static json_t *dir_settings(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
 		if (list[i]->d_name[0] != '.' && !is_statistic(list[i]->d_name) &&
 		    stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    read_line(path, text, sizeof(text)) == 0)
+		    file_read_line(path, text, sizeof(text)) == 0)
 			json_object_set_new(obj, list[i]->d_name, setting_value(text));
 		free(list[i]);
 	}
