@@ -10,6 +10,13 @@ O ?= build
 SAN_FLAGS =
 endif
 
+# Quiet like the kernel's build; V=1 shows the commands.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 CSTD = -std=gnu11
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 # snprintf into fixed buffers truncates on purpose; gcc alone warns about it.
@@ -52,6 +59,7 @@ help:
 	@echo "make check-arm64      unit tests of the arm64 build under qemu-user"
 	@echo "make clean      remove the build directories"
 	@echo "SANITIZE=1      build with ASan+UBSan into build-asan/"
+	@echo "V=1             show the compiler commands"
 
 config.mk: configure VERSION
 	scripts/install-deps test
@@ -59,22 +67,33 @@ config.mk: configure VERSION
 
 $(O)/obj/%.o: %.c $(CONFIG)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Per-workload compiler flags: CFLAGS_<name> in workloads/libs.mk.
+$(O)/obj/workloads/%.o: workloads/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(CFLAGS_$*) -MMD -MP -c $< -o $@
 
 $(HARNESS): $(O)/obj/harness/main.o $(CORE_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PC_LIBS) -lm
 
 $(O)/workloads/%: $(O)/obj/workloads/%.o $(WL_COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_$*) $(PC_LIBS) -lpthread -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_$*) $(PC_LIBS) -lpthread -lm
 
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(LIB_OBJ) $(WL_COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PC_LIBS) -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PC_LIBS) -lm
 
 $(O)/obj/tests/unit/%.o: tests/unit/%.c $(CONFIG)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
 check-unit: $(UNIT_BIN) all
 	@tests/unit/run $(UNIT_BIN)
