@@ -1,0 +1,163 @@
+/* Run records and machine/kernel descriptions survive JSON both ways, the
+ * way an agent hands runs to the controller. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "record_json.h"
+#include "store/store.h"
+
+static void fill(struct run_record *r)
+{
+	struct pmu_record *p;
+
+	record_init(r);
+	snprintf(r->workload, sizeof(r->workload), "gups");
+	r->params_json = strdup("{\"size\":1048576}");
+	r->settings_json = strdup("{\"seed\":1}");
+	r->stderr_tail = strdup("a line\n");
+	r->rep = 2;
+	r->started_ns = 1700000000000000000LL;
+	r->ended_ns = r->started_ns + 5;
+	r->knobs = calloc(1, sizeof(*r->knobs));
+	r->knobs[0].path = strdup("/sys/kernel/mm/transparent_hugepage/enabled");
+	r->knobs[0].value = strdup("always");
+	r->knobs[0].previous = strdup("madvise");
+	r->nknobs = 1;
+	mset_add(&r->metrics, SCOPE_REGION, "swevent", "fault.minor", 16385, "count",
+		 KIND_COUNTER, BETTER_LOWER);
+	mset_missing(&r->metrics, SCOPE_PROCESS, "pmu", "tlb.dtlb_walk", "count", KIND_COUNTER,
+		     BETTER_LOWER, MS_NOT_COUNTED, "reads 0");
+	p = mset_add_pmu(&r->metrics);
+	snprintf(p->metric, sizeof(p->metric), "tlb.dtlb_walk");
+	snprintf(p->event, sizeof(p->event), "arm_n1::DTLB_WALK");
+	p->type = 4;
+	p->config = 0x34;
+	p->time_enabled = p->time_running = 1000;
+	p->status = MS_NOT_COUNTED;
+	mset_sample(&r->metrics, "mem.Rss", "bytes", 100, 4096);
+	mset_sample(&r->metrics, "mem.Rss", "bytes", 200, 8192);
+}
+
+static void test_round_trip(void **state)
+{
+	struct run_record a, b;
+	struct herr err;
+	json_t *j, *back;
+	char *text;
+
+	(void)state;
+	fill(&a);
+	j = record_to_json(&a);
+	assert_non_null(j);
+	text = json_dumps(j, JSON_COMPACT);
+	back = json_loads(text, 0, NULL);
+	record_init(&b);
+	assert_int_equal(record_from_json(back, &b, &err), 0);
+	assert_string_equal(a.id, b.id);
+	assert_string_equal(b.workload, "gups");
+	assert_string_equal(b.params_json, "{\"size\":1048576}");
+	assert_int_equal(b.rep, 2);
+	assert_true(b.started_ns == a.started_ns);
+	assert_int_equal(b.nknobs, 1);
+	assert_string_equal(b.knobs[0].previous, "madvise");
+	assert_int_equal(b.metrics.n, 2);
+	assert_true(mset_find(&b.metrics, SCOPE_REGION, "fault.minor")->value == 16385);
+	assert_int_equal(mset_find(&b.metrics, SCOPE_PROCESS, "tlb.dtlb_walk")->status, MS_NOT_COUNTED);
+	assert_string_equal(mset_find(&b.metrics, SCOPE_PROCESS, "tlb.dtlb_walk")->reason, "reads 0");
+	assert_int_equal(b.metrics.npmu, 1);
+	assert_true(b.metrics.pmu[0].config == 0x34);
+	assert_int_equal(b.metrics.samples.n, 2);
+	assert_true(b.metrics.samples.v[1].value == 8192);
+	free(text);
+	json_decref(j);
+	json_decref(back);
+	record_free(&a);
+	record_free(&b);
+}
+
+static void test_round_trip_stores(void **state)
+{
+	char dir[] = "/tmp/harness-recjson-XXXXXX", path[64];
+	struct machine_info m, m2;
+	struct kernel_info k, k2;
+	struct run_record a, b;
+	struct store *st;
+	struct herr err;
+	json_t *j;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/r.db", dir);
+	assert_int_equal(sysinfo_collect(&m, &k, &err), 0);
+	j = sysinfo_to_json(&m, &k);
+	assert_int_equal(sysinfo_from_json(j, &m2, &k2, &err), 0);
+	assert_string_equal(m.id, m2.id);
+	assert_string_equal(k.release, k2.release);
+	assert_int_equal(k.page_size, k2.page_size);
+	json_decref(j);
+	fill(&a);
+	j = record_to_json(&a);
+	record_init(&b);
+	assert_int_equal(record_from_json(j, &b, &err), 0);
+	b.machine = &m2;
+	b.kernel = &k2;
+	assert_int_equal(store_open(path, STORE_WRITE, &st, &err), 0);
+	assert_int_equal(store_save_run(st, &b, &err), 0);
+	store_close(st);
+	json_decref(j);
+	record_free(&a);
+	b.machine = NULL;
+	b.kernel = NULL;
+	record_free(&b);
+	sysinfo_free(&m, &k);
+	sysinfo_free(&m2, &k2);
+	unlink(path);
+}
+
+static void test_malformed(void **state)
+{
+	struct run_record a, b;
+	struct herr err;
+	json_t *j;
+
+	(void)state;
+	fill(&a);
+	j = record_to_json(&a);
+	json_object_set_new(json_array_get(json_object_get(j, "metrics"), 0), "status",
+			    json_string("weird"));
+	record_init(&b);
+	assert_int_equal(record_from_json(j, &b, &err), -1);
+	assert_non_null(strstr(err.msg, "fault.minor"));
+	record_free(&b);
+	json_object_del(j, "metrics");
+	record_init(&b);
+	assert_int_equal(record_from_json(j, &b, &err), -1);
+	record_free(&b);
+	json_decref(j);
+	/* A value on a not-measured metric would be a measured 0 in disguise. */
+	j = record_to_json(&a);
+	json_object_set_new(json_array_get(json_object_get(j, "metrics"), 1), "value", json_real(0));
+	record_init(&b);
+	assert_int_equal(record_from_json(j, &b, &err), -1);
+	assert_non_null(strstr(err.msg, "tlb.dtlb_walk"));
+	record_free(&b);
+	json_decref(j);
+	record_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_round_trip_stores),
+		cmocka_unit_test(test_malformed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
