@@ -1,0 +1,200 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+extern char **environ;
+
+static int setup_actions(posix_spawn_file_actions_t *fa, const struct kproc *p, int pipe_w)
+{
+	int out = p->out_fd >= 0 ? p->out_fd : pipe_w;
+
+	posix_spawn_file_actions_init(fa);
+	posix_spawn_file_actions_addopen(fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out >= 0)
+		posix_spawn_file_actions_adddup2(fa, out, 1);
+	else
+		posix_spawn_file_actions_addopen(fa, 1, "/dev/null", O_WRONLY, 0);
+	if (p->merge_stderr && out >= 0)
+		posix_spawn_file_actions_adddup2(fa, out, 2);
+	else
+		posix_spawn_file_actions_addopen(fa, 2, "/dev/null", O_WRONLY, 0);
+	if (p->cwd)
+		return posix_spawn_file_actions_addchdir_np(fa, p->cwd);
+	return 0;
+}
+
+/* Split the child's output into lines for on_line; a line longer than the
+ * buffer is delivered in pieces, which is fine for logs and progress. */
+static void pump_lines(int fd, kproc_line_fn fn, void *arg)
+{
+	char buf[8192];
+	size_t n = 0;
+	ssize_t got;
+
+	while ((got = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n += (size_t)got;
+		char *start = buf, *nl;
+
+		while ((nl = memchr(start, '\n', n - (size_t)(start - buf)))) {
+			if (fn)
+				fn(arg, start, (size_t)(nl - start));
+			start = nl + 1;
+		}
+		n -= (size_t)(start - buf);
+		memmove(buf, start, n);
+		if (n == sizeof(buf)) {
+			if (fn)
+				fn(arg, buf, n);
+			n = 0;
+		}
+	}
+	if (n && fn)
+		fn(arg, buf, n);
+}
+
+static int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 128;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int kproc_run(const struct kproc *p, struct herr *err)
+{
+	posix_spawn_file_actions_t fa;
+	int pfd[2] = { -1, -1 };
+	int use_pipe = p->out_fd < 0 && p->on_line;
+	pid_t pid;
+	int rc;
+
+	if (use_pipe && pipe2(pfd, O_CLOEXEC))
+		return herr_errno(err, EXIT_RUNTIME, "pipe");
+	rc = setup_actions(&fa, p, pfd[1]);
+	if (!rc)
+		rc = posix_spawnp(&pid, p->argv[0], &fa, NULL, (char *const *)p->argv,
+				  p->envp ? p->envp : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (rc) {
+		if (pfd[0] >= 0)
+			close(pfd[0]);
+		errno = rc;
+		return herr_errno(err, EXIT_RUNTIME, "cannot run %s", p->argv[0]);
+	}
+	if (use_pipe) {
+		pump_lines(pfd[0], p->on_line, p->arg);
+		close(pfd[0]);
+	}
+	return wait_status(pid);
+}
+
+struct capture {
+	char *buf;
+	size_t len;
+	int oom;
+};
+
+static void capture_line(void *arg, const char *line, size_t len)
+{
+	struct capture *c = arg;
+	char *grown = realloc(c->buf, c->len + len + 2);
+
+	if (!grown) {
+		c->oom = 1;
+		return;
+	}
+	c->buf = grown;
+	memcpy(c->buf + c->len, line, len);
+	c->len += len;
+	c->buf[c->len++] = '\n';
+	c->buf[c->len] = '\0';
+}
+
+int kproc_capture(const char *const *argv, const char *cwd, char **out, struct herr *err)
+{
+	struct capture c = { 0 };
+	struct kproc p = { .argv = argv, .cwd = cwd, .out_fd = -1,
+			   .on_line = capture_line, .arg = &c };
+	int rc = kproc_run(&p, err);
+
+	if (rc < 0 || c.oom) {
+		free(c.buf);
+		*out = NULL;
+		return rc < 0 ? rc : herr_set(err, EXIT_RUNTIME, "out of memory");
+	}
+	if (!c.buf)
+		c.buf = strdup("");
+	else if (c.len)
+		c.buf[c.len - 1] = '\0';
+	*out = c.buf;
+	return rc;
+}
+
+static int listed(const char *entry, const char *const *names, int assignments)
+{
+	for (; names && *names; names++) {
+		size_t n = assignments ? strcspn(*names, "=") : strlen(*names);
+
+		if (!strncmp(entry, *names, n) && entry[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+char **kproc_env(const char *const *unset, const char *const *set)
+{
+	size_t n = 0, k = 0;
+
+	for (char **e = environ; *e; e++)
+		n++;
+	for (const char *const *s = set; s && *s; s++)
+		n++;
+	char **env = calloc(n + 1, sizeof(*env));
+
+	if (!env)
+		return NULL;
+	for (char **e = environ; *e; e++)
+		if (!listed(*e, unset, 0) && !listed(*e, set, 1))
+			env[k++] = *e;
+	for (const char *const *s = set; s && *s; s++)
+		env[k++] = (char *)*s;
+	env[k] = NULL;
+	return env;
+}
+
+int kproc_on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	if (!path)
+		return 0;
+	for (const char *p = path; ; ) {
+		size_t n = strcspn(p, ":");
+		char buf[4096];
+
+		if (n && (size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, prog) < sizeof(buf) &&
+		    access(buf, X_OK) == 0)
+			return 1;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
