@@ -9,12 +9,14 @@ extern const struct cmd_spec cmd_help;
 extern const struct cmd_spec cmd_run;
 extern const struct cmd_spec cmd_show;
 extern const struct cmd_spec cmd_events;
+extern const struct cmd_spec cmd_kernel;
 
 const struct cmd_spec *const harness_commands[] = {
 	&cmd_help,
 	&cmd_run,
 	&cmd_show,
 	&cmd_events,
+	&cmd_kernel,
 };
 const size_t harness_ncommands = sizeof(harness_commands) / sizeof(harness_commands[0]);
 

@@ -1,0 +1,67 @@
+/* Building a variant's kernel, and the build cache.
+ *
+ * Cache layout under kbuild_cache_dir() ($HARNESS_CACHE/kernels, default
+ * ~/.cache/harness/kernels):
+ *   builds/<key>/    Image config System.map kernel.release build.log
+ *                    build.ini (what was built, when, how long) key (inputs)
+ *   src/<srckey>/linux   a tarball extracted once, never modified
+ *   failed/<variant>.log the log of the last failed build of a variant
+ * Entries appear by rename() of a finished temporary directory, so a
+ * failed or killed build never leaves a half entry. */
+#ifndef HARNESS_KERNEL_BUILD_H
+#define HARNESS_KERNEL_BUILD_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "source.h"
+#include "variant.h"
+
+struct kbuild_opts {
+	const char *source;	/* --source: tree or tarball; NULL: the default */
+	const char *patches;	/* --patches: replaces the variant's series */
+	int jobs;		/* make -j; 0: online CPUs */
+	int force;		/* build even when cached */
+	int progress;		/* progress lines on stderr */
+	int install;		/* install the default source package when missing */
+};
+
+struct kbuild {
+	struct kvariant *v;	/* as asked; v->base owns the build */
+	char **frags;		/* fragment paths, in merge order */
+	size_t nfrags;
+	struct kpatch *patches;
+	size_t npatches;
+	struct ksource src;
+	char *cross;		/* CROSS_COMPILE: "aarch64-linux-gnu-" or "" on arm64 */
+	char *toolchain;	/* first line of the compiler's --version */
+	char *key_text;		/* everything the key hashes, one item a line */
+	char key[17];
+	char *kcache;		/* the cache's kernels directory */
+	char *entry;		/* kcache/builds/<key> */
+	char *image;		/* entry/Image */
+	int cached;		/* the entry exists */
+	double seconds;		/* kbuild_run: build time */
+};
+
+/* The kernels directory of the cache (allocated). */
+char *kbuild_cache_dir(void);
+/* Load the variant, resolve its series, fragments, toolchain and source,
+ * compute the cache key and look the entry up. No side effects except
+ * installing the default source when o->install is set. */
+int kbuild_plan(const char *variant, const struct kbuild_opts *o, struct kbuild *b,
+		struct herr *err);
+/* Build when not cached (or when o->force): on success b->image exists. */
+int kbuild_run(struct kbuild *b, const struct kbuild_opts *o, struct herr *err);
+void kbuild_free(struct kbuild *b);
+
+/* The cache key text for the given inputs; exposed for tests. */
+char *kbuild_key_text(const char *source_identity, const char *toolchain,
+		      char *const *frags, size_t nfrags, const struct kpatch *patches,
+		      size_t npatches, struct herr *err);
+/* First 16 hex digits of the SHA-256 of text. */
+void kbuild_key(const char *text, char out[17]);
+/* 1 when path is an arm64 Image ("ARM\x64" at offset 56). */
+int kbuild_is_arm64_image(const char *path);
+
+#endif
