@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <hwloc.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -91,6 +93,113 @@ static int64_t wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- CPU and memory binding (hwloc) ---- */
+
+struct binding {
+	hwloc_topology_t topo;
+	hwloc_bitmap_t cpuset, nodeset;
+};
+
+static int load_topology(hwloc_topology_t *topo, struct herr *err)
+{
+	if (hwloc_topology_init(topo))
+		return herr_set(err, EXIT_RUNTIME, "hwloc: cannot initialise a topology");
+	if (hwloc_topology_load(*topo)) {
+		hwloc_topology_destroy(*topo);
+		return herr_set(err, EXIT_RUNTIME, "hwloc: cannot load this machine's topology");
+	}
+	return 0;
+}
+
+/* "TYPE:INDEX" (logical index) or a list of PU OS indices. */
+static int resolve_cpus(hwloc_topology_t topo, const char *spec, hwloc_bitmap_t set,
+			struct herr *err)
+{
+	const char *colon = strchr(spec, ':');
+	hwloc_obj_type_t type;
+	hwloc_obj_t obj;
+	char tname[32], *end;
+	unsigned long idx;
+
+	if (!colon) {
+		if (hwloc_bitmap_list_sscanf(set, spec) || hwloc_bitmap_iszero(set))
+			return herr_set(err, EXIT_USAGE, "cpus = '%s': not a CPU list (\"0\", \"0,2-3\") or TYPE:INDEX (\"core:0\")",
+					spec);
+	} else {
+		snprintf(tname, sizeof(tname), "%.*s", (int)(colon - spec), spec);
+		idx = strtoul(colon + 1, &end, 10);
+		if (hwloc_type_sscanf(tname, &type, NULL, 0) || end == colon + 1 || *end)
+			return herr_set(err, EXIT_USAGE, "cpus = '%s': expected TYPE:INDEX such as core:0, numa:0, package:0, pu:1",
+					spec);
+		obj = hwloc_get_obj_by_type(topo, type, (unsigned)idx);
+		if (!obj || !obj->cpuset)
+			return herr_set(err, EXIT_USAGE, "cpus = '%s': this machine has %d object(s) of type %s",
+					spec, hwloc_get_nbobjs_by_type(topo, type), tname);
+		hwloc_bitmap_copy(set, obj->cpuset);
+	}
+	if (!hwloc_bitmap_isincluded(set, hwloc_topology_get_allowed_cpuset(topo)))
+		return herr_set(err, EXIT_USAGE, "cpus = '%s': names CPUs this machine does not have (or does not allow)",
+				spec);
+	return 0;
+}
+
+static void binding_free(struct binding *b)
+{
+	if (b->cpuset)
+		hwloc_bitmap_free(b->cpuset);
+	if (b->nodeset)
+		hwloc_bitmap_free(b->nodeset);
+	if (b->topo)
+		hwloc_topology_destroy(b->topo);
+	memset(b, 0, sizeof(*b));
+}
+
+static int binding_prepare(const struct run_opts *o, struct binding *b, struct herr *err)
+{
+	memset(b, 0, sizeof(*b));
+	if (!o->cpus)
+		return 0;
+	if (load_topology(&b->topo, err))
+		return -1;
+	b->cpuset = hwloc_bitmap_alloc();
+	b->nodeset = hwloc_bitmap_alloc();
+	if (!b->cpuset || !b->nodeset || resolve_cpus(b->topo, o->cpus, b->cpuset, err)) {
+		binding_free(b);
+		return -1;
+	}
+	hwloc_cpuset_to_nodeset(b->topo, b->cpuset, b->nodeset);
+	return 0;
+}
+
+int runner_check_cpus(const char *spec, char *cpuset, size_t n, struct herr *err)
+{
+	struct run_opts o = { .cpus = spec };
+	struct binding b;
+	char *list = NULL;
+
+	if (binding_prepare(&o, &b, err))
+		return -1;
+	if (hwloc_bitmap_list_asprintf(&list, b.cpuset) < 0)
+		list = NULL;
+	snprintf(cpuset, n, "%s", list ? list : spec);
+	free(list);
+	binding_free(&b);
+	return 0;
+}
+
+void runner_governor(char *out, size_t n)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", "re");
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(out, (int)n, f))
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	fclose(f);
 }
 
 static void take_sample(struct run_state *s)
@@ -240,21 +349,68 @@ static void keep_tail(struct run_state *s, const char *buf, size_t n)
 	s->tail_len += n;
 }
 
-/* In the child between fork and exec: only plain system calls. */
-static void child(const struct run_opts *o, const struct run_cgroup *cg, int go_fd,
-		  int res_w, int ack_r, int err_w, int status_w)
+/* What the child was doing when it failed, sent with errno over the
+ * status pipe so the run's reason says it. */
+enum child_stage { STAGE_CGROUP = 1, STAGE_ASLR, STAGE_CPUBIND, STAGE_MEMBIND, STAGE_EXEC };
+
+static const char *const stage_what[] = {
+	[STAGE_CGROUP] = "cannot enter the run's cgroup",
+	[STAGE_ASLR] = "cannot turn ASLR off (personality)",
+	[STAGE_CPUBIND] = "cannot bind the workload's CPUs",
+	[STAGE_MEMBIND] = "cannot bind the workload's memory",
+	[STAGE_EXEC] = "cannot start",
+};
+
+/* Noise controls in the child: single-threaded after fork, so the hwloc
+ * calls (plain sched_setaffinity/set_mempolicy underneath) are safe, and
+ * both bindings and the personality survive exec. */
+static int child_controls(const struct run_opts *o, const struct binding *b)
 {
-	char **argv = calloc(o->nparams + 4, sizeof(*argv));
+	if (o->aslr_off && personality((unsigned long)personality(0xffffffff) | ADDR_NO_RANDOMIZE) < 0)
+		return STAGE_ASLR;
+	if (b->topo && hwloc_set_cpubind(b->topo, b->cpuset, HWLOC_CPUBIND_PROCESS))
+		return STAGE_CPUBIND;
+	if (b->topo && o->membind &&
+	    hwloc_set_membind(b->topo, b->nodeset, HWLOC_MEMBIND_BIND, HWLOC_MEMBIND_BYNODESET))
+		return STAGE_MEMBIND;
+	return 0;
+}
+
+static char **child_argv(const struct run_opts *o, char *seed)
+{
+	char **argv = calloc(o->nlauncher + o->nparams + 4, sizeof(*argv));
+	size_t a = 0;
+
+	if (!argv)
+		return NULL;
+	for (size_t i = 0; i < o->nlauncher; i++)
+		argv[a++] = (char *)o->launcher[i];
+	argv[a++] = (char *)o->path;
+	argv[a++] = "--seed";
+	argv[a++] = seed;
+	for (size_t i = 0; i < o->nparams; i++)
+		argv[a++] = (char *)o->params[i];
+	return argv;
+}
+
+/* In the child between fork and exec. */
+static void child(const struct run_opts *o, const struct run_cgroup *cg, const struct binding *b,
+		  int go_fd, int res_w, int ack_r, int err_w, int status_w)
+{
 	char seed[32], fdbuf[16];
 	int devnull = open("/dev/null", O_RDONLY);
+	char **argv;
 	char c;
-	int e;
+	int st[2] = { STAGE_CGROUP, 0 };
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive a killed harness */
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_DFL);
 	if (cgroup_enter(cg))
 		goto fail;
+	if ((st[0] = child_controls(o, b)))
+		goto fail;
+	st[0] = STAGE_EXEC;
 	dup2(devnull, 0);
 	dup2(err_w, 1);
 	dup2(err_w, 2);
@@ -265,20 +421,19 @@ static void child(const struct run_opts *o, const struct run_cgroup *cg, int go_
 	snprintf(fdbuf, sizeof(fdbuf), "%d", ack_r);
 	setenv("HARNESS_ACK_FD", fdbuf, 1);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)o->seed);
+	argv = child_argv(o, seed);
 	if (!argv)
 		goto fail;
-	argv[0] = (char *)o->path;
-	argv[1] = "--seed";
-	argv[2] = seed;
-	for (size_t i = 0; i < o->nparams; i++)
-		argv[3 + i] = (char *)o->params[i];
 	/* Wait until the counters are attached: they start at exec. */
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127);
-	execv(o->path, argv);
+	if (o->nlauncher)
+		execvp(argv[0], argv);
+	else
+		execv(o->path, argv);
 fail:
-	e = errno;
-	if (write(status_w, &e, sizeof(e)) < 0)
+	st[1] = errno;
+	if (write(status_w, st, sizeof(st)) < 0)
 		_exit(127);
 	_exit(127);
 }
@@ -491,13 +646,15 @@ static int collect(struct run_state *s, const struct rusage *ru, int64_t wall, s
 	return 0;
 }
 
-static void judge(struct run_state *s, int wstatus, int exec_errno)
+static void judge(struct run_state *s, int wstatus, const int child_st[2])
 {
 	struct run_record *r = s->r;
 	struct herr e;
 
-	if (exec_errno) {
-		set_failed(r, "cannot start %s: %s", s->o->path, strerror(exec_errno));
+	if (child_st[0] > 0 && child_st[0] <= STAGE_EXEC) {
+		set_failed(r, "%s %s: %s", stage_what[child_st[0]],
+			   child_st[0] == STAGE_EXEC && s->o->nlauncher ? s->o->launcher[0] : s->o->path,
+			   strerror(child_st[1]));
 		return;
 	}
 	r->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
@@ -517,7 +674,36 @@ static void judge(struct run_state *s, int wstatus, int exec_errno)
 		set_failed(r, "the measured region was begun but never ended");
 }
 
-static char *settings_json(const struct run_opts *o, const struct run_cgroup *cg)
+/* The noise controls in force, recorded whether or not they were asked
+ * for. */
+static void noise_settings(json_t *j, const struct run_opts *o, const struct binding *b)
+{
+	char gov[64], *list = NULL;
+	json_t *launcher = json_array();
+
+	runner_governor(gov, sizeof(gov));
+	json_object_set_new(j, "aslr", json_string(o->aslr_off ? "off" : "on"));
+	json_object_set_new(j, "drop_caches", json_boolean(o->drop_caches));
+	json_object_set_new(j, "governor", *gov ? json_string(gov) : json_null());
+	if (!*gov)
+		json_object_set_new(j, "governor_reason", json_string("no cpufreq on this machine"));
+	json_object_set_new(j, "cpus", json_string(o->cpus ? o->cpus : "none"));
+	if (b->topo && hwloc_bitmap_list_asprintf(&list, b->cpuset) >= 0) {
+		json_object_set_new(j, "cpuset", json_string(list));
+		free(list);
+		list = NULL;
+	}
+	if (b->topo && o->membind && hwloc_bitmap_list_asprintf(&list, b->nodeset) >= 0) {
+		json_object_set_new(j, "membind_nodes", json_string(list));
+		free(list);
+	}
+	for (size_t i = 0; i < o->nlauncher; i++)
+		json_array_append_new(launcher, json_string(o->launcher[i]));
+	json_object_set_new(j, "launcher", launcher);
+}
+
+static char *settings_json(const struct run_opts *o, const struct run_cgroup *cg,
+			   const struct binding *b)
 {
 	json_t *j = json_object();
 	char *thp = sysinfo_thp_settings_json(), *out, buf[64] = "";
@@ -537,6 +723,14 @@ static char *settings_json(const struct run_opts *o, const struct run_cgroup *cg
 	if (!cg->usable)
 		json_object_set_new(j, "cgroup_reason", json_string(cg->reason));
 	json_object_set_new(j, "thp", thp ? json_loads(thp, 0, NULL) : json_null());
+	noise_settings(j, o, b);
+	if (o->settings_extra) {
+		json_t *extra = json_loads(o->settings_extra, 0, NULL);
+
+		if (json_is_object(extra))
+			json_object_update(j, extra);
+		json_decref(extra);
+	}
 	out = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	free(thp);
@@ -565,7 +759,8 @@ static void state_free(struct run_state *s)
 		close(s->pidfd);
 }
 
-static int start(struct run_state *s, struct run_cgroup *cg, int fds[5][2], struct herr *err)
+static int start(struct run_state *s, struct run_cgroup *cg, const struct binding *b,
+		 int fds[5][2], struct herr *err)
 {
 	s->pid = fork();
 	if (s->pid < 0) {
@@ -579,7 +774,7 @@ static int start(struct run_state *s, struct run_cgroup *cg, int fds[5][2], stru
 		return -1;
 	}
 	if (s->pid == 0)
-		child(s->o, cg, fds[P_GO][0], fds[P_RES][1], fds[P_ACK][0], fds[P_ERR][1],
+		child(s->o, cg, b, fds[P_GO][0], fds[P_RES][1], fds[P_ACK][0], fds[P_ERR][1],
 		      fds[P_STATUS][1]);
 	close(fds[P_GO][0]);
 	close(fds[P_RES][1]);
@@ -605,36 +800,61 @@ static int start(struct run_state *s, struct run_cgroup *cg, int fds[5][2], stru
 	return 0;
 }
 
+/* Page cache, dentries and inodes of earlier runs out of the way; sync
+ * first so that dirty pages can go too. */
+static int drop_caches(struct herr *err)
+{
+	int fd;
+
+	sync();
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "3", 1) != 1) {
+		herr_errno(err, EXIT_RUNTIME, "cannot drop caches (/proc/sys/vm/drop_caches)");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err)
 {
 	struct run_state s = { .o = o, .r = r, .res_fd = -1, .err_fd = -1, .ack_fd = -1, .pidfd = -1 };
 	struct run_cgroup cg;
+	struct binding b;
 	struct rusage ru;
-	int fds[5][2], wstatus = 0, exec_errno = 0, rc;
+	int fds[5][2], wstatus = 0, child_st[2] = { 0, 0 }, rc;
 
+	if (o->drop_caches && drop_caches(err))
+		return -1;
+	if (binding_prepare(o, &b, err))
+		return -1;
 	for (int i = 0; i < 2; i++) {
 		sys_snapshot_init(&s.sys[i]);
 		sys_snapshot_init(&s.reg_sys[i]);
 	}
 	stream_init(&s.stream, on_message, &s);
-	if (open_pipes(fds, err))
+	if (open_pipes(fds, err)) {
+		binding_free(&b);
 		return -1;
+	}
 	cgroup_create(&cg, r->id);
-	r->settings_json = settings_json(o, &cg);
-	rc = start(&s, &cg, fds, err);
+	r->settings_json = settings_json(o, &cg, &b);
+	rc = start(&s, &cg, &b, fds, err);
 	if (rc == 0)
 		rc = watch(&s, err);
 	if (s.pid > 0) {
 		while (wait4(s.pid, &wstatus, 0, &ru) < 0 && errno == EINTR)
 			;
 		r->ended_ns = wall_ns();
-		if (read(fds[P_STATUS][0], &exec_errno, sizeof(exec_errno)) != sizeof(exec_errno))
-			exec_errno = 0;
+		if (read(fds[P_STATUS][0], child_st, sizeof(child_st)) != sizeof(child_st))
+			child_st[0] = 0;
 	}
 	close(fds[P_STATUS][0]);
 	if (rc == 0) {
 		sys_snapshot_take(&s.sys[1], "");
-		judge(&s, wstatus, exec_errno);
+		judge(&s, wstatus, child_st);
 		rc = collect(&s, &ru, now_ns() - s.t0, err);
 		cgroup_collect(&cg, &r->metrics);
 	}
@@ -647,5 +867,6 @@ int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err)
 	}
 	cgroup_destroy(&cg);
 	state_free(&s);
+	binding_free(&b);
 	return rc;
 }

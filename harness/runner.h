@@ -22,7 +22,24 @@ struct run_opts {
 	int use_cgroup;
 	const char *const *events;	/* portable counter names; NULL: all */
 	size_t nevents;
+	/* Noise controls and launcher (sweeps). Zero values keep harness
+	 * run's behaviour; all are recorded in settings_json either way. */
+	int aslr_off;			/* personality(ADDR_NO_RANDOMIZE) in the child */
+	int drop_caches;		/* sync, then drop page cache, dentries and inodes first */
+	const char *cpus;		/* bind the child's CPUs (runner_check_cpus syntax); NULL: none */
+	int membind;			/* with cpus: memory on their NUMA nodes too */
+	const char *const *launcher;	/* argv prefix that execs the workload (looked up in PATH) */
+	size_t nlauncher;
+	const char *settings_extra;	/* JSON object merged into settings_json; NULL: none */
 };
+
+/* Check a CPU binding: an hwloc list of PU OS indices ("0", "0,2-3") or
+ * TYPE:INDEX with a logical index ("core:0", "numa:1", "package:0").
+ * Fills cpuset with the PUs it means ("0-1"). EXIT_USAGE when it names
+ * nothing this machine has. */
+int runner_check_cpus(const char *spec, char *cpuset, size_t n, struct herr *err);
+/* The cpufreq governor of CPU 0, or "" when the machine has no cpufreq. */
+void runner_governor(char *out, size_t n);
 
 /* Set by SIGINT/SIGTERM (runner_catch_signals): the run in progress is
  * killed and not stored. */
