@@ -69,4 +69,94 @@ uint64_t wl_now_ns(void);
 /* Deterministic PRNG (splitmix64) seeded from --seed; any state works. */
 uint64_t wl_rand_next(uint64_t *state);
 
+/* Helpers of the workload suite. Each returns what it says or fails
+ * without printing, unless it says it calls wl_fail/wl_param_fail. */
+
+/* A string parameter check the table cannot express (a size list): 0, or
+ * -1 with err filled with the part after "parameter NAME: ". */
+struct wl_check {
+	const char *param;
+	int (*check)(const char *text, char *err, size_t errlen);
+};
+
+/* wl_main with checks that --check applies too, so bad values exit 2
+ * before anything runs (wl_list.c). */
+int wl_main_checked(const struct wl_spec *spec, const struct wl_check *checks,
+		    size_t nchecks, int argc, char **argv);
+
+/* "LO..HI" (LO may equal HI) or one size "S" (LO = HI = S). */
+int wl_parse_size_range(const char *text, uint64_t *lo, uint64_t *hi,
+			char *err, size_t errlen);
+/* A list of sizes: "a,b,c", "LO..HI" (doubling), "LO..HI:xF" (factor F >= 2)
+ * or "LO..HI:+STEP". *out is malloc'ed, ascending as written; at most
+ * WL_LIST_MAX entries. An empty text gives n = 0. */
+#define WL_LIST_MAX 4096
+int wl_parse_size_list(const char *text, uint64_t **out, size_t *n,
+		       char *err, size_t errlen);
+/* wl_check adapters for the two forms above. */
+int wl_check_size_range(const char *text, char *err, size_t errlen);
+int wl_check_size_list(const char *text, char *err, size_t errlen);
+
+/* Memory (wl_mm.c). An anonymous private mapping of len bytes starting at
+ * a multiple of align (a power of two, at least the page size); *map and
+ * *maplen are what munmap needs. NULL after wl_fail(). */
+void *wl_map_aligned(size_t len, size_t align, void **map, size_t *maplen);
+/* The "pages" parameter of several workloads: "default" no advice, "base"
+ * MADV_NOHUGEPAGE, "thp" and "mthp" MADV_HUGEPAGE. -1 with errno set. */
+int wl_advise_pages(void *addr, size_t len, const char *pages);
+/* Whether anonymous folios of this size can be allocated in a
+ * MADV_HUGEPAGE range: hugepages-<N>kB/enabled is always or madvise, or
+ * inherit with the global enabled always or madvise. */
+int wl_thp_size_enabled(uint64_t bytes);
+/* The smallest such size below the PMD size, 0 if none. */
+uint64_t wl_mthp_size_enabled(void);
+/* A "Name: N kB" field of /proc/self/smaps for the mapping containing
+ * addr, in bytes; -1 if not found. */
+int64_t wl_smaps_bytes(const void *addr, const char *field);
+/* Resident bytes of this process (/proc/self/statm); -1 on error. */
+int64_t wl_rss_bytes(void);
+/* A "Name: N kB" line of /proc/self/status (VmPTE, VmRSS), in bytes; -1
+ * if absent. */
+int64_t wl_status_bytes(const char *field);
+/* One counter of /proc/vmstat; -1 if absent. */
+int64_t wl_vmstat(const char *name);
+
+/* Per-size THP statistics: every hugepages-<N>kB/stats/<name> file. */
+struct wl_thp_stat {
+	uint64_t kb;
+	char name[48];
+	uint64_t value;
+};
+
+struct wl_thp_stats {
+	struct wl_thp_stat *e;
+	size_t n;
+};
+
+/* 0, or -1 (no per-size stats here: n = 0, not an error for callers). */
+int wl_thp_stats_read(struct wl_thp_stats *s);
+/* Value of size kb's stat name, 0 when absent. */
+uint64_t wl_thp_stat(const struct wl_thp_stats *s, uint64_t kb, const char *name);
+/* One counter metric "PREFIX<N>kB.<name>" per statistic that changed. */
+void wl_thp_stats_report(const struct wl_thp_stats *before,
+			 const struct wl_thp_stats *after, const char *prefix);
+void wl_thp_stats_free(struct wl_thp_stats *s);
+
+/* Thread binding (wl_bind.c, hwloc). The topology, NULL on failure. */
+void *wl_topology_open(void);
+void wl_topology_close(void *topo);
+/* Bind the calling thread to core i mod cores (PUs without cores); -1 on failure. */
+int wl_bind_thread(void *topo, int i);
+
+/* Files (wl_file.c). A directory whose clean pages can be evicted: not
+ * tmpfs or ramfs. Calls wl_param_fail(param, ...) otherwise. */
+int wl_check_disk_dir(const char *param, const char *dir);
+/* Page-cache bytes of the file's first len bytes: cachestat(2), else
+ * mincore(2); *via names the method. -1 on error. */
+int64_t wl_cached_bytes(int fd, uint64_t len, const char **via);
+/* Write back and drop the file's pages from the page cache. -1 with errno. */
+int wl_evict(int fd);
+/* write(2) until all of buf is written; -1 with errno. */
+int wl_write_full(int fd, const void *buf, size_t len);
+
 #endif
