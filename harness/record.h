@@ -25,6 +25,8 @@ struct run_record {
 	char *params_json;	/* effective parameters, every one (JSON object) */
 	int rep;		/* repetition number, 0-based */
 	int warmup;		/* 1: a warm-up run, excluded from results */
+	int cell;		/* sweeps: the cell's index in the plan */
+	int seq;		/* sweeps: the run's position in the sweep's order */
 	char status[16];	/* "ok" or "failed" */
 	char reason[512];	/* why it failed; "" when ok */
 	int64_t started_ns;	/* wall clock, ns since the Unix epoch */

@@ -129,8 +129,27 @@ static const char schema_v1[] =
 	");"
 	"CREATE INDEX knobs_run ON knobs(run_id);";
 
+/* Version 1 -> 2: what sweeps need. A sweep keeps its file's text and
+ * hash (resume finds it by content, and --resume ID re-reads the very
+ * plan), its planned counts, and each run its cell and its place in the
+ * order. The partial unique index is the guarantee against duplicates:
+ * a slot (cell, warm-up or not, repetition) of a sweep is stored once. */
+static const char schema_v2[] =
+	"ALTER TABLE sweeps ADD COLUMN file_hash TEXT;"
+	"ALTER TABLE sweeps ADD COLUMN file_text TEXT;"
+	"ALTER TABLE sweeps ADD COLUMN cells INTEGER;"
+	"ALTER TABLE sweeps ADD COLUMN planned_runs INTEGER;"
+	"ALTER TABLE sweeps ADD COLUMN planned_warmups INTEGER;"
+	"ALTER TABLE sweeps ADD COLUMN ended TEXT;"
+	"ALTER TABLE runs ADD COLUMN cell INTEGER;"
+	"ALTER TABLE runs ADD COLUMN seq INTEGER;"
+	"CREATE INDEX sweeps_file_hash ON sweeps(file_hash);"
+	"CREATE UNIQUE INDEX runs_sweep_slot ON runs(sweep_id, cell, warmup, rep)"
+	"  WHERE sweep_id IS NOT NULL;";
+
 const char *const store_migrations[] = {
 	schema_v1,
+	schema_v2,
 };
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
 

@@ -9,7 +9,7 @@
 #include "error.h"
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_mode {
 	STORE_READ,		/* must exist; never written; newer schema is an error */
@@ -34,5 +34,43 @@ int store_save_run(struct store *st, const struct run_record *r, struct herr *er
 /* Resolve a run reference: a full UUID, a unique prefix of one, or "last".
  * Fills id. EXIT_USAGE when unknown or ambiguous. */
 int store_find_run(struct store *st, const char *ref, char id[37], struct herr *err);
+
+/* A sweep as stored (harness sweep, harness sweeps). */
+struct sweep_row {
+	char id[37];
+	char name[64];
+	char target[16];
+	char status[16];	/* running, interrupted, complete */
+	char created[32];
+	char ended[32];		/* "" while unfinished */
+	char file_hash[17];
+	char *file;		/* the sweep file's path as given */
+	char *file_text;	/* its content (NULL in store_sweep_list) */
+	char *plan_json;	/* the expanded plan (NULL in store_sweep_list) */
+	long long cells, planned_runs, planned_warmups;
+	long long done_runs, done_warmups, failed_runs;	/* counted from runs */
+};
+
+/* Insert a new sweep (row->id set by the caller, status "running"). */
+int store_sweep_create(struct store *st, const struct sweep_row *row, struct herr *err);
+/* The newest sweep with this file hash that is complete (complete = 1) or
+ * not (0). Returns 1 and fills row when found, 0 when none, -1 on error. */
+int store_sweep_find(struct store *st, const char *file_hash, int complete,
+		     struct sweep_row *row, struct herr *err);
+/* A sweep by full id, unique prefix (4+ characters) or "last";
+ * EXIT_USAGE when unknown or ambiguous. */
+int store_sweep_get(struct store *st, const char *ref, struct sweep_row *row, struct herr *err);
+/* running, interrupted or complete; the last two set `ended`. */
+int store_sweep_set_status(struct store *st, const char *id, const char *status,
+			   struct herr *err);
+/* Call fn for every run stored for the sweep: its cell, warm-up flag and
+ * repetition (what a resumed sweep skips). fn returns non-zero to stop. */
+int store_sweep_slots(struct store *st, const char *id,
+		      int (*fn)(void *user, long long cell, int warmup, int rep), void *user,
+		      struct herr *err);
+/* Every sweep, newest first (file_text and plan_json left NULL). */
+int store_sweep_list(struct store *st, struct sweep_row **rows, size_t *n, struct herr *err);
+void store_sweep_row_free(struct sweep_row *row);
+void store_sweep_rows_free(struct sweep_row *rows, size_t n);
 
 #endif

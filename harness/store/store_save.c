@@ -126,8 +126,8 @@ static int save_run_row(struct saver *sv)
 	sqlite3_stmt *s = prep(sv, "INSERT INTO runs (id, sweep_id, machine_id, kernel_id, variant,"
 			       " target, workload, params_json, rep, warmup, status, reason,"
 			       " started_ns, ended_ns, exit_code, term_signal, stderr_tail,"
-			       " settings_json, harness_version)"
-			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "run");
+			       " settings_json, harness_version, cell, seq)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "run");
 	int rc;
 
 	if (!s)
@@ -151,6 +151,10 @@ static int save_run_row(struct saver *sv)
 	bind_text(s, 17, r->stderr_tail);
 	bind_text(s, 18, r->settings_json);
 	bind_text(s, 19, HARNESS_VERSION);
+	if (*r->sweep_id) {	/* outside a sweep they mean nothing: NULL */
+		sqlite3_bind_int(s, 20, r->cell);
+		sqlite3_bind_int(s, 21, r->seq);
+	}
 	rc = step(sv, s, "run");
 	sqlite3_finalize(s);
 	return rc;

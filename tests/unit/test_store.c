@@ -252,7 +252,7 @@ static void test_create_and_reopen(void **state)
 
 	assert_string_equal(store_path(st), path);
 	db = store_db(st);
-	assert_int_equal(q(db, "PRAGMA user_version"), 1);
+	assert_int_equal(q(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(q(db, "PRAGMA foreign_keys"), 1);
 	store_close(st);
 
@@ -403,10 +403,13 @@ static void test_rollback_mid_save(void **state)
 static void test_newer_schema_refused(void **state)
 {
 	const char *path = tmp_path("new.db");
+	char want[128];
 
 	store_close(open_ok(path, STORE_WRITE));
 	raw_exec(path, "PRAGMA user_version = 99");
-	expect_refused(path, STORE_WRITE, "written by a newer harness (schema 99, this harness knows 1)");
+	snprintf(want, sizeof(want), "written by a newer harness (schema 99, this harness knows %d)",
+		 STORE_SCHEMA_VERSION);
+	expect_refused(path, STORE_WRITE, want);
 	expect_refused(path, STORE_READ, "newer harness");
 }
 
