@@ -23,12 +23,23 @@ char *kbuild_cache_dir(void)
 {
 	const char *c = getenv("HARNESS_CACHE"), *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
+	char cwd[4096];
+	char *dir;
 
 	if (c && *c)
-		return kfs_join(c, "kernels");
-	if (xdg && *xdg)
-		return kfs_join(xdg, "harness/kernels");
-	return kfs_fmt("%s/.cache/harness/kernels", home && *home ? home : "/tmp");
+		dir = kfs_join(c, "kernels");
+	else if (xdg && *xdg)
+		dir = kfs_join(xdg, "harness/kernels");
+	else
+		dir = kfs_fmt("%s/.cache/harness/kernels", home && *home ? home : "/tmp");
+	/* make -C changes directory: O= and the log paths must be absolute. */
+	if (dir && dir[0] != '/' && getcwd(cwd, sizeof(cwd))) {
+		char *abs = kfs_join(cwd, dir);
+
+		free(dir);
+		dir = abs;
+	}
+	return dir;
 }
 
 void kbuild_key(const char *text, char out[17])
@@ -423,7 +434,10 @@ static int apply_patches(struct bctx *c, struct herr *err)
 	for (size_t i = 0; i < c->b->npatches; i++) {
 		const struct kpatch *p = &c->b->patches[i];
 		char strip[16];
-		const char *argv[] = { "patch", strip, "--forward", "--batch",
+		/* No fuzz: a hunk whose context does not match exactly could
+		 * land in the wrong place and build a different kernel than the
+		 * series meant. Line offsets are still accepted. */
+		const char *argv[] = { "patch", strip, "--forward", "--batch", "--fuzz=0",
 				       "--no-backup-if-mismatch", "-d", c->srcdir, "-i", p->path, NULL };
 		int rc;
 

@@ -564,13 +564,32 @@ static int inherit(struct kvariant *v, const struct kvariant *b)
 	return 0;
 }
 
+/* The file of variant NAME next to v; for a variant file kept outside a
+ * kernels directory, the default kernels directory's. */
+static char *sibling_variant(const struct kvariant *v, const char *name)
+{
+	char *file = kfs_fmt("%s/variants/%s.ini", v->kdir, name);
+	const char *kdir = kvariant_kdir();
+
+	if (file && !kfs_is_file(file) && kdir) {
+		char *std = kfs_fmt("%s/variants/%s.ini", kdir, name);
+
+		if (std && kfs_is_file(std)) {
+			free(file);
+			return std;
+		}
+		free(std);
+	}
+	return file;
+}
+
 /* Follow `kernel =` until a variant that builds its own kernel. */
 static struct kvariant *load_base(struct kvariant *v, struct herr *err)
 {
 	struct kvariant *cur = v;
 
 	for (int depth = 0; cur->kernel; depth++) {
-		char *file = kfs_fmt("%s/variants/%s.ini", v->kdir, cur->kernel);
+		char *file = sibling_variant(v, cur->kernel);
 		struct kvariant *next;
 
 		if (depth == 8) {
@@ -625,11 +644,29 @@ struct kvariant *kvariant_load(const char *name, struct herr *err)
 
 char *kvariant_fragment_path(const struct kvariant *v, const char *name)
 {
+	const char *kdir = kvariant_kdir();
+	char *rel, *p;
+
 	if (name[0] == '/')
 		return strdup(name);
 	if (strchr(name, '/'))
 		return kfs_join(v->kdir, name);
-	return kfs_fmt("%s/fragments/%s.config", v->kdir, name);
+	rel = kfs_fmt("fragments/%s.config", name);
+	p = rel ? kfs_join(v->kdir, rel) : NULL;
+	/* A variant file kept outside a kernels directory still finds the
+	 * standard fragments (base, virt, ...). */
+	if (p && !kfs_is_file(p) && kdir) {
+		char *std = kfs_join(kdir, rel);
+
+		if (std && kfs_is_file(std)) {
+			free(p);
+			p = std;
+		} else {
+			free(std);
+		}
+	}
+	free(rel);
+	return p;
 }
 
 void kseries_free(struct kpatch *p, size_t n)

@@ -79,8 +79,9 @@ const char *kvariant_kdir(void);
 int kvariant_names(const char *kdir, char ***names, size_t *n, struct herr *err);
 void kvariant_free_names(char **names, size_t n);
 
-/* A fragment's path: NAME -> <kdir>/fragments/NAME.config; a name with a
- * '/' is a path relative to kdir (or absolute). */
+/* A fragment's path: NAME -> <kdir>/fragments/NAME.config (or, when that
+ * is missing, the default kernels directory's); a name with a '/' is a
+ * path relative to kdir (or absolute). */
 char *kvariant_fragment_path(const struct kvariant *v, const char *name);
 
 /* One patch of a series: file and -p strip level. */

@@ -218,6 +218,27 @@ static void test_reuse(void **state)
 	kvariant_free(v);
 	free(v);
 
+	/* A variant file outside the kernels directory finds its base and
+	 * the standard fragments in the default one ($HARNESS_KERNELS). */
+	put("elsewhere/deep/mine.ini", "[variant]\nkernel = base4\n");
+	v = kvariant_load(path_of("elsewhere/deep/mine.ini"), &err);
+	assert_non_null(v);
+	assert_string_equal(v->base->name, "base4");
+	kvariant_free(v);
+	free(v);
+	put("fragments/std.config", "CONFIG_A=y\n");
+	put("elsewhere/deep/frag.ini", "[variant]\nfragments = std\n");
+	v = kvariant_load(path_of("elsewhere/deep/frag.ini"), &err);
+	assert_non_null(v);
+	{
+		char *p = kvariant_fragment_path(v, "std");
+
+		assert_string_equal(p, path_of("fragments/std.config"));
+		free(p);
+	}
+	kvariant_free(v);
+	free(v);
+
 	put("variants/loop1.ini", "[variant]\nkernel = loop2\n");
 	put("variants/loop2.ini", "[variant]\nkernel = loop1\n");
 	assert_null(kvariant_load("loop1", &err));
