@@ -44,7 +44,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: all help check check-unit check-e2e check-warnings cross-arm64 check-arm64 bench run install clean distclean
+.PHONY: all help check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench run install clean distclean
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -52,6 +52,7 @@ help:
 	@echo "make run        install what is missing, build, run the main job"
 	@echo "make check      install what is missing, build, run all tests (plain and ASan+UBSan)"
 	@echo "make check-unit / check-e2e   one kind of test on the current build"
+	@echo "make check-kernel     long kernel-build tests: 4k/16k/64k, pps, mthp-collapse (~30 min)"
 	@echo "make bench      print measurement-overhead figures"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
 	@echo "make check-warnings   gcc and clang builds with -Werror"
@@ -156,3 +157,9 @@ distclean: clean
 	rm -f config.mk config-arm64.mk
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
+
+# The long kernel-build tests (tests/kernel/): real arm64 kernel builds into a
+# fresh build cache; about half an hour on 2 cores from a cold ccache.
+check-kernel: all
+	scripts/install-deps kernel
+	@HARNESS_BUILD=$(O) tests/kernel/run

@@ -1,0 +1,59 @@
+#!/bin/sh
+# pps and mthp-collapse refuse without their series, naming what to supply
+# and where; with a dummy series (one comment added to one file) they build,
+# mostly from ccache, without touching the shared source tree.
+. "$(dirname "$0")/lib.sh"
+
+for v in pps mthp-collapse; do
+	snapshot
+	build "$v"
+	expect_usage "$v without a series" "kernels/series/$v" --patches
+done
+check "pps refusal names HARNESS_PPS_SERIES" \
+	sh -c "HARNESS_PPS_SERIES= '$H' kernel build pps 2>&1 | grep -q HARNESS_PPS_SERIES"
+
+# The dummy series patch the pristine source; find it via the 4k build.
+build 4k
+check "4k available" [ "$rc" -eq 0 ]
+img4=$out
+src=$(ls -d "$HARNESS_CACHE"/kernels/src/*/linux | head -n 1)
+# dummy_series DIR FILE: DIR/0001-harness-dummy.patch adds a comment at the
+# end of FILE (no line moves, so the object may even come from ccache).
+dummy_series() {
+	mkdir -p "$T/a/${2%/*}" "$T/b/${2%/*}" "$1"
+	cp "$src/$2" "$T/a/$2"
+	cp "$src/$2" "$T/b/$2"
+	echo "/* harness test: dummy $(basename "$1") series */" >>"$T/b/$2"
+	(cd "$T" && diff -u "a/$2" "b/$2") >"$1/0001-harness-dummy.patch"
+	rm -rf "$T/a" "$T/b"
+}
+dummy_series "$T/series/pps" mm/memory.c
+dummy_series "$T/series/mthp-collapse" mm/khugepaged.c
+
+export HARNESS_PPS_SERIES="$T/series/pps"
+build pps
+echo "# pps with the dummy series: $took s ($err)"
+check "pps: builds with the series in HARNESS_PPS_SERIES" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || printf '#   %s\n' "$err"
+check "pps: an arm64 Image" is_arm64 "$out"
+check "pps: its own build, not the 4k one" [ "$out" != "$img4" ]
+check "pps: the patch in its build log" grep -q "0001-harness-dummy.patch" "$(dirname "$out")/build.log"
+check "pps: shared source tree untouched" sh -c "! grep -q 'harness test: dummy' '$src/mm/memory.c'"
+pps_img=$out
+build pps
+check "pps: second build is the same Image" [ "$rc" -eq 0 -a "$out" = "$pps_img" ]
+check "pps: second build is a hit under 1 s ($took s)" lt "$took" 1
+show=$("$H" kernel show pps)
+check "show pps: the patch and the launcher" \
+	sh -c "printf '%s\n' \"\$1\" | grep -q 0001-harness-dummy.patch && printf '%s\n' \"\$1\" | grep -q '^launcher *wrapper'" - "$show"
+unset HARNESS_PPS_SERIES
+
+build mthp-collapse --patches "$T/series/mthp-collapse"
+echo "# mthp-collapse with the dummy series: $took s ($err)"
+check "mthp-collapse: builds with --patches" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || printf '#   %s\n' "$err"
+check "mthp-collapse: an arm64 Image" is_arm64 "$out"
+check "mthp-collapse: its own build" [ "$out" != "$pps_img" ]
+check "mthp-collapse: 64K mTHP config" grep -qx "CONFIG_ARM64_CONTPTE=y" "$(dirname "$out")/config"
+check "shared source tree untouched" sh -c "! grep -q 'harness test: dummy' '$src/mm/khugepaged.c'"
+finish
