@@ -44,7 +44,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: all help check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench run install clean distclean
+.PHONY: all help check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads run install clean distclean
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -163,3 +163,13 @@ distclean: clean
 check-kernel: all
 	scripts/install-deps kernel
 	@HARNESS_BUILD=$(O) tests/kernel/run
+
+# Each workload's throughput against a plain reference loop (bench/ref.c),
+# as ratios in one run; stream copy must reach 0.90 of memcpy.
+$(O)/bench/ref: bench/ref.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(PC_LIBS) -lpthread -lm
+
+bench-workloads: all $(O)/bench/ref
+	@HARNESS_BUILD=$(O) bench/workloads
