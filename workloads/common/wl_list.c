@@ -133,7 +133,10 @@ int wl_parse_size_list(const char *text, uint64_t **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	while (*p) {
+	if (!*text)
+		return 0;
+	/* Every item counts, the empty ones after a comma too. */
+	for (;;) {
 		const char *comma = strchr(p, ',');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
@@ -143,9 +146,10 @@ int wl_parse_size_list(const char *text, uint64_t **out, size_t *n,
 			*n = 0;
 			return -1;
 		}
-		p = comma ? comma + 1 : p + len;
+		if (!comma)
+			return 0;
+		p = comma + 1;
 	}
-	return 0;
 }
 
 int wl_check_size_range(const char *text, char *err, size_t errlen)
