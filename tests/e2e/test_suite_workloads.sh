@@ -193,8 +193,14 @@ for wl in $SUITE; do
 	check "$wl --check prints every parameter; --list-params is complete" check_params "$WL/$wl"
 	bad_param "$wl unknown parameter exits 2" "$wl" "unknown parameter 'nosuch'" nosuch=1
 done
+# THP tests need PMD THP usable in MADV_HUGEPAGE ranges.
 THP=0
-[ -r /sys/kernel/mm/transparent_hugepage/hpage_pmd_size ] && THP=1
+if [ -r /sys/kernel/mm/transparent_hugepage/hpage_pmd_size ] &&
+   ! grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled; then
+	THP=1
+else
+	echo "# transparent hugepages unavailable or disabled: THP and collapse checks skipped"
+fi
 PAGE=$(getconf PAGESIZE)
 
 # ---- ptrchase
@@ -228,7 +234,7 @@ fi
 # Five interleaved pairs; the lowest of each (interference only adds).
 if [ $THP -eq 1 ]; then
 	: >"$TMP/base"; : >"$TMP/thp"
-	for i in 1 2 3 4 5; do
+	for _ in 1 2 3 4 5; do
 		for p in base thp; do
 			HARNESS_RESULT_FD=3 "$WL/ptrchase" size=256m stride=$((PAGE + 64)) \
 				accesses=1000000 pages=$p 3>"$TMP/pc.$p" >/dev/null 2>&1
@@ -274,7 +280,7 @@ if [ -n "$f" ] && [ ! -e "$f" ]; then ok "mmapread removes its file"
 else not_ok "mmapread removes its file" "'$f'"; fi
 # MADV_RANDOM turns readahead off: one major fault per page.
 run_stream "mmapread random + MADV_RANDOM: a major fault per page" 0 \
-	"verify=true major_faults>$((8 * 1048576 / PAGE * 9 / 10)) bytes_per_major_fault<$((PAGE * 2))" \
+	"verify=true major_faults>$((8 * 1048576 * 9 / 10 / PAGE)) bytes_per_major_fault<$((PAGE * 2))" \
 	"$WL/mmapread" size=8m order=random advice=random
 run_stream "mmapread advice=willneed block=64k" 0 "verify=true bytes_per_s" \
 	"$WL/mmapread" size=8m advice=willneed block=64k order=random
@@ -296,7 +302,7 @@ bad_param "forkexec posix_spawn without exec exits 2" forkexec "parameter exec: 
 # The page-table copy: fork from a large parent costs more than from a small one.
 run_stream "forkexec fork exec=none rss=0" 0 "verify=true" "$WL/forkexec" count=30 rss=0 exec=none pages=base
 small=$(metric "$TMP/stream" us_per_spawn)
-run_stream "forkexec fork exec=none rss=256m" 0 "verify=true parent_pte_bytes>$((256 * 1048576 / PAGE * 8 * 9 / 10))" \
+run_stream "forkexec fork exec=none rss=256m" 0 "verify=true parent_pte_bytes>$((256 * 1048576 * 8 * 9 / 10 / PAGE))" \
 	"$WL/forkexec" count=30 rss=256m exec=none pages=base
 big=$(metric "$TMP/stream" us_per_spawn)
 if holds "$small" "$big" 'a * 2 < b'; then ok "forkexec: fork of a 256 MiB parent costs more ($small us vs $big us)"
@@ -329,13 +335,13 @@ if [ $THP -eq 1 ]; then
 	size=$((16 * pmd))
 	a0=$(awk '$1 == "thp_collapse_alloc" { print $2 }' /proc/vmstat)
 	run_stream "collapse MADV_COLLAPSE: every PMD collapsed, RSS to the whole range" 0 \
-		"verify=true complete=1 collapsed_fraction=1 collapsed_bytes=$size rss_before_bytes=$((size / 2)) rss_after_bytes=$size thp_collapse_alloc=16 collapse_s" \
+		"verify=true complete=1 collapsed_fraction=1 collapsed_bytes=$size rss_before_bytes=$((size / 2)) rss_after_bytes=$size thp_collapse_alloc>15 collapse_s" \
 		"$WL/collapse" size=$size fraction=0.5 method=madv_collapse
 	a1=$(awk '$1 == "thp_collapse_alloc" { print $2 }' /proc/vmstat)
 	if [ $((a1 - a0)) -ge 16 ]; then ok "collapse: /proc/vmstat thp_collapse_alloc rose by $((a1 - a0))"
 	else not_ok "collapse: /proc/vmstat thp_collapse_alloc rose" "$a0 -> $a1"; fi
 	echo "# collapse MADV_COLLAPSE: $(metric "$TMP/stream" collapse_s) s for $size bytes"
-	corrupted collapse size=$pmd
+	corrupted collapse size="$pmd"
 	bad_param "collapse MADV_COLLAPSE of an mTHP unit exits 2" collapse "parameter method" \
 		unit=64k method=madv_collapse
 	bad_param "collapse unit not a power of two" collapse "parameter unit" unit=3k
@@ -343,7 +349,7 @@ if [ $THP -eq 1 ]; then
 	if [ -w "$KH/scan_sleep_millisecs" ]; then
 		KH_SAVED="$(cat "$KH/scan_sleep_millisecs") $(cat "$KH/pages_to_scan") $(cat "$KH/max_ptes_none")"
 		echo 100 >"$KH/scan_sleep_millisecs"
-		echo $((size / PAGE * 4)) >"$KH/pages_to_scan"
+		echo $((size * 4 / PAGE)) >"$KH/pages_to_scan"
 		echo $((pmd / PAGE - 1)) >"$KH/max_ptes_none"
 		a0=$(awk '$1 == "thp_collapse_alloc" { print $2 }' /proc/vmstat)
 		run_stream "collapse khugepaged (scan every 100 ms): every PMD collapsed" 0 \
