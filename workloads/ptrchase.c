@@ -110,13 +110,14 @@ static void measure_size(struct chase *c, struct point *pt)
 	pt->ok = p == elem(c, c->order[(warm + pt->steps) % n]);
 }
 
-static int check_size(const struct chase *c, uint64_t size)
+/* param: "sizes" when the size came from the list. */
+static int check_size(const struct chase *c, uint64_t size, const char *param)
 {
 	if (size / c->stride < 2)
-		return wl_param_fail("size", "%" PRIu64 " bytes hold fewer than 2 pointers "
+		return wl_param_fail(param, "%" PRIu64 " bytes hold fewer than 2 pointers "
 				     "%" PRIu64 " bytes apart (stride)", size, c->stride);
 	if (size / c->stride > UINT32_MAX)
-		return wl_param_fail("size", "%" PRIu64 " bytes / stride %" PRIu64
+		return wl_param_fail(param, "%" PRIu64 " bytes / stride %" PRIu64
 				     " is more than 2^32 pointers", size, c->stride);
 	return 0;
 }
@@ -239,7 +240,7 @@ static int setup(struct chase *c, const struct wl_value *v, struct point *pts, s
 	c->corrupt = (int)wl_int(v, "corrupt");
 	c->accesses = (uint64_t)wl_int(v, "accesses");
 	for (size_t i = 0; i < n; i++) {
-		if (check_size(c, pts[i].size))
+		if (check_size(c, pts[i].size, wl_str(v, "sizes")[0] ? "sizes" : "size"))
 			return 1;
 		if (pts[i].size > c->bufsize)
 			c->bufsize = pts[i].size;
