@@ -136,8 +136,7 @@ bench: all
 	@HARNESS_BUILD=$(O) bench/overhead
 
 run: config.mk all
-	$(HARNESS) run gups
-	$(HARNESS) run smallfiles
+	$(HARNESS) sweep sweeps/local.ini
 
 # The man page comes from the same option tables as --help.
 $(O)/harness.1: $(HARNESS)

@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sweep/knobs.h"
 
 extern const struct cmd_spec cmd_help;
 extern const struct cmd_spec cmd_run;
 extern const struct cmd_spec cmd_show;
 extern const struct cmd_spec cmd_events;
+extern const struct cmd_spec cmd_sweep;
+extern const struct cmd_spec cmd_sweeps;
 extern const struct cmd_spec cmd_kernel;
 
 const struct cmd_spec *const harness_commands[] = {
@@ -16,6 +19,8 @@ const struct cmd_spec *const harness_commands[] = {
 	&cmd_run,
 	&cmd_show,
 	&cmd_events,
+	&cmd_sweep,
+	&cmd_sweeps,
 	&cmd_kernel,
 };
 const size_t harness_ncommands = sizeof(harness_commands) / sizeof(harness_commands[0]);
@@ -49,7 +54,12 @@ int run_command(const struct cmd_spec *cmd, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	const struct cmd_spec *cmd;
+	struct herr kerr = { 0 };
 
+	/* Knobs a killed sweep left changed are put back before anything
+	 * else, whatever the command (sweep/knobs.h). */
+	if (knobs_replay(stderr, &kerr))
+		fprintf(stderr, "harness: %s\n", kerr.msg);
 	if (argc < 2) {
 		fprintf(stderr, "usage: harness COMMAND [OPTION]... (see 'harness help')\n");
 		return EXIT_USAGE;

@@ -1,0 +1,305 @@
+/* harness sweep FILE: expand a sweep file into cells, run them in a fair
+ * order on the local target with the variants' knobs, survive interruption
+ * (resume runs exactly the missing repetitions), print a comparison. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "store/store.h"
+#include "sweep/exec.h"
+#include "sweep/plan.h"
+#include "sweep/spec.h"
+#include "sweep/summary.h"
+
+static const struct opt_spec sweep_opts[] = {
+	{ "dry-run", 'n', OPT_FLAG, NULL, NULL,
+	  "print the expanded plan and its estimated duration; change nothing, store nothing" },
+	{ "resume", 0, OPT_STRING, "ID", NULL,
+	  "resume this sweep (id, unique prefix or 'last'); its file is read from the database" },
+	{ "new", 0, OPT_FLAG, NULL, NULL,
+	  "start a new sweep even when one with the same file is unfinished or complete" },
+	{ "quiet", 'q', OPT_FLAG, NULL, NULL, "no progress on stderr" },
+	OPT_DB,
+};
+
+/* Which run of the order is already stored: one flag per slot. */
+struct slots {
+	const struct sweep_plan *p;
+	unsigned char *measured;	/* cell * reps + rep */
+	unsigned char *warm;		/* cell * warmup + rep */
+};
+
+static int mark_slot(void *user, long long cell, int warmup, int rep)
+{
+	struct slots *sl = user;
+	int per = warmup ? sl->p->spec.warmup : sl->p->spec.reps;
+
+	if (cell >= 0 && (size_t)cell < sl->p->ncells && rep >= 0 && rep < per)
+		(warmup ? sl->warm : sl->measured)[(size_t)cell * (size_t)per + (size_t)rep] = 1;
+	return 0;
+}
+
+static unsigned char *done_map(struct store *st, const struct sweep_plan *p, const char *id,
+			       struct herr *err)
+{
+	struct slots sl = { p, calloc(p->ncells * (size_t)p->spec.reps + 1, 1),
+			    calloc(p->ncells * (size_t)p->spec.warmup + 1, 1) };
+	unsigned char *done = calloc(p->norder + 1, 1);
+
+	if (!sl.measured || !sl.warm || !done) {
+		herr_set(err, EXIT_RUNTIME, "out of memory");
+		goto fail;
+	}
+	if (store_sweep_slots(st, id, mark_slot, &sl, err))
+		goto fail;
+	for (size_t i = 0; i < p->norder; i++) {
+		const struct plan_entry *e = &p->order[i];
+		int per = e->warmup ? p->spec.warmup : p->spec.reps;
+
+		done[i] = (e->warmup ? sl.warm : sl.measured)[e->cell * (size_t)per + (size_t)e->rep];
+	}
+	free(sl.measured);
+	free(sl.warm);
+	return done;
+fail:
+	free(sl.measured);
+	free(sl.warm);
+	free(done);
+	return NULL;
+}
+
+/* The sweep file, or for --resume the text stored with the sweep. */
+static int load_spec(struct cmd_ctx *ctx, struct store *st, struct sweep_row *row,
+		     struct sweep_spec *spec, struct herr *err)
+{
+	const char *resume = cli_str(ctx, "resume");
+
+	if (!resume)
+		return spec_load(ctx->argv[0], spec, err);
+	if (store_sweep_get(st, resume, row, err))
+		return -1;
+	if (!row->file_text)
+		return herr_set(err, EXIT_USAGE, "sweep %s has no stored sweep file to resume from", row->id);
+	return spec_parse(row->file ? row->file : row->id, row->file_text, spec, err);
+}
+
+static int dry_run(struct sweep_plan *p, struct store *st, const char *db_path)
+{
+	struct sweep_row row;
+	double est = plan_estimate(p, st ? store_db(st) : NULL, NULL);
+	struct herr e;
+
+	plan_print(p, est, st ? db_path : NULL, stdout);
+	if (st && store_sweep_find(st, p->spec.hash, 0, &row, &e) == 1) {
+		printf("would resume sweep %s (%lld of %lld runs stored)\n", row.id, row.done_runs,
+		       row.planned_runs);
+		store_sweep_row_free(&row);
+	}
+	return 0;
+}
+
+static int create_sweep(struct store *st, const struct sweep_plan *p, struct sweep_row *row,
+			struct herr *err)
+{
+	int rc;
+
+	memset(row, 0, sizeof(*row));
+	uuid_v4(row->id);
+	snprintf(row->name, sizeof(row->name), "%s", p->spec.name);
+	snprintf(row->target, sizeof(row->target), "%s", p->spec.target);
+	snprintf(row->file_hash, sizeof(row->file_hash), "%s", p->spec.hash);
+	row->file = strdup(p->spec.file);
+	row->file_text = strdup(p->spec.text);
+	row->plan_json = plan_json(p);
+	row->cells = (long long)p->ncells;
+	row->planned_runs = (long long)p->nmeasured;
+	row->planned_warmups = (long long)p->nwarmup;
+	if (!row->file || !row->file_text || !row->plan_json)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	rc = store_sweep_create(st, row, err);
+	return rc;
+}
+
+/* 1: run row (resumed or new); 0: nothing to run (complete, shown); -1. */
+static int pick_sweep(struct cmd_ctx *ctx, struct store *st, const struct sweep_plan *p,
+		      struct sweep_row *row, struct herr *err)
+{
+	int found;
+
+	if (cli_str(ctx, "resume")) {
+		if (!strcmp(row->status, "complete")) {
+			fprintf(stderr, "harness: sweep %s is complete (%lld runs); its results follow\n",
+				row->id, row->done_runs);
+			return 0;
+		}
+		fprintf(stderr, "harness: resuming sweep %s (%s): %lld of %lld runs stored\n", row->id,
+			row->name, row->done_runs, row->planned_runs);
+		return 1;
+	}
+	if (!cli_flag(ctx, "new")) {
+		if ((found = store_sweep_find(st, p->spec.hash, 0, row, err)) < 0)
+			return -1;
+		if (found) {
+			fprintf(stderr, "harness: resuming unfinished sweep %s (same file content, started %s): "
+				"%lld of %lld runs stored; --new starts afresh\n", row->id, row->created,
+				row->done_runs, row->planned_runs);
+			return 1;
+		}
+		if ((found = store_sweep_find(st, p->spec.hash, 1, row, err)) < 0)
+			return -1;
+		if (found) {
+			fprintf(stderr, "harness: sweep %s with this file content is complete (%lld runs); "
+				"its results follow; --new runs it again\n", row->id, row->done_runs);
+			return 0;
+		}
+	}
+	return create_sweep(st, p, row, err) ? -1 : 1;
+}
+
+static int run_sweep(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row *row,
+		     struct herr *err)
+{
+	struct sweep_plan *p = x->plan;
+	char d[64];
+	int rc;
+
+	if (!plan_same_cells(p, row->plan_json))
+		return herr_set(err, EXIT_USAGE,
+				"sweep %s was planned with other cells (a workload's parameters or this "
+				"machine changed since); run with --new", row->id);
+	x->sweep_id = row->id;
+	if (!(x->done = done_map(x->st, p, row->id, err)))
+		return -1;
+	x->est_s = plan_estimate(p, store_db(x->st), x->done);
+	plan_format_duration(x->est_s, d, sizeof(d));
+	if (!x->quiet)
+		fprintf(stderr, "harness: sweep %s (%s): %zu cells, %zu runs, estimated %s\n",
+			p->spec.name, row->id, p->ncells - p->nskipped_cells, p->norder, d);
+	if (strcmp(row->status, "running") && store_sweep_set_status(x->st, row->id, "running", err))
+		return -1;
+	rc = sweep_execute(x, err);
+	if (rc == 0)
+		return store_sweep_set_status(x->st, row->id, "complete", err);
+	{
+		struct herr e;
+
+		store_sweep_set_status(x->st, row->id, "interrupted", &e);
+	}
+	herr_wrap(err, "sweep %s stopped; knobs restored; 'harness sweep %s' (or --resume %.8s) "
+		  "runs the missing repetitions", row->id, p->spec.file, row->id);
+	return -1;
+}
+
+static int finish(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row *row, int ran,
+		  struct herr *err)
+{
+	struct sweep_row now;
+
+	if (sweep_summary(x->st, x->plan, row->id, stdout, err))
+		return -1;
+	if (!ran || store_sweep_get(x->st, row->id, &now, err))
+		return ran ? -1 : 0;
+	if (now.failed_runs) {
+		herr_set(err, EXIT_RUNTIME, "sweep %s: %lld of %lld runs failed (listed above, stored with "
+			 "their reasons)", row->id, now.failed_runs, now.done_runs + now.done_warmups);
+		store_sweep_row_free(&now);
+		return -1;
+	}
+	store_sweep_row_free(&now);
+	return 0;
+}
+
+static int sweep_in_store(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row *row,
+			  struct herr *err)
+{
+	struct herr e = { 0 };
+	int which, rc;
+
+	if (sweep_lock(x, err))
+		return -1;
+	which = pick_sweep(ctx, x->st, x->plan, row, err);
+	rc = which < 0 ? -1 : which ? run_sweep(ctx, x, row, err) : 0;
+	if (sweep_unlock(x, &e)) {
+		if (rc == 0)
+			*err = e;
+		else
+			herr_wrap(err, "%s (the journal is kept for the next harness to restore)", e.msg);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = finish(ctx, x, row, which > 0, err);
+	return rc;
+}
+
+static int open_store(struct cmd_ctx *ctx, enum store_mode mode, struct store **st,
+		      struct herr *err)
+{
+	const char *db = cli_str(ctx, "db");
+
+	*st = NULL;
+	if ((mode == STORE_READ || cli_str(ctx, "resume")) && access(db, F_OK))
+		return mode == STORE_READ && !cli_str(ctx, "resume")
+			? 0	/* dry run without a database: no history, nothing to resume */
+			: herr_set(err, EXIT_USAGE, "%s: no such results database", db);
+	if (store_open(db, mode, st, err))
+		return mode == STORE_READ && !cli_str(ctx, "resume") ? (*st = NULL, 0) : -1;
+	return 0;
+}
+
+static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
+{
+	struct sweep_exec x = { .quiet = cli_flag(ctx, "quiet") };
+	struct sweep_row row = { 0 };
+	struct sweep_spec spec;
+	struct sweep_plan plan;
+	struct store *st = NULL;
+	int dry = cli_flag(ctx, "dry-run"), rc;
+
+	if ((ctx->argc == 0) == !cli_str(ctx, "resume"))
+		return herr_set(err, EXIT_USAGE, "sweep: give a sweep FILE or --resume ID (not both)");
+	x.journal.fd = -1;
+	/* Bad input must not touch the database: with a FILE the plan is
+	 * checked before the store is opened at all. */
+	if (cli_str(ctx, "resume") && open_store(ctx, dry ? STORE_READ : STORE_WRITE, &st, err))
+		return -1;
+	rc = load_spec(ctx, st, &row, &spec, err);
+	if (rc == 0)
+		rc = plan_make(&spec, &plan, err);
+	if (rc == 0 && !st && open_store(ctx, dry ? STORE_READ : STORE_WRITE, &st, err))
+		rc = -1, plan_free(&plan);
+	if (rc == 0) {
+		x.plan = &plan;
+		x.st = st;
+		rc = dry ? dry_run(&plan, st, cli_str(ctx, "db")) : sweep_in_store(ctx, &x, &row, err);
+		plan_free(&plan);
+	}
+	free(x.done);
+	store_sweep_row_free(&row);
+	store_close(st);
+	return rc;
+}
+
+const struct cmd_spec cmd_sweep = {
+	.name = "sweep",
+	.synopsis = "[FILE]",
+	.summary = "run a sweep file: variants x workloads x parameter grids, in a fair order, resumable",
+	.description =
+		"Expands FILE (docs/sweep-format.md) into cells (variant, workload, parameter set)\n"
+		"and checks all of it against this machine before anything changes: target, kernels,\n"
+		"knobs (an optional variant whose knobs this kernel lacks is skipped, with the reason),\n"
+		"CPUs, and every cell's parameters (the workload's --check). Errors name file:line.\n"
+		"Then it runs warm-ups and repetitions in a seeded random interleaving across variants,\n"
+		"applying each variant's knobs before a run and restoring them after it; the values\n"
+		"before the sweep are kept in a journal, so SIGINT/SIGTERM restore them and after a\n"
+		"SIGKILL the next harness command does. Every run is stored in one transaction with\n"
+		"the knobs and noise controls in force. Running the same file again resumes an\n"
+		"unfinished sweep (exactly the missing repetitions); a complete one is shown, not\n"
+		"rerun, unless --new. The end is a table of medians per variant.",
+	.opts = sweep_opts,
+	.nopts = sizeof(sweep_opts) / sizeof(sweep_opts[0]),
+	.min_args = 0,
+	.max_args = 1,
+	.run = run_sweep_cmd,
+};

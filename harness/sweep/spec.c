@@ -1,0 +1,584 @@
+/* Sweep-file parser. inih does the INI syntax; a line reader in front of it
+ * counts lines (so every error names file:line), sees section headers even
+ * of empty sections (inih reports only keys), and strips indentation so
+ * that inih never joins an indented line to the previous value. */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "measure/sysinfo.h"
+#include "sweep/spec.h"
+
+#define MAX_FILE (1 << 20)
+
+enum section { SECT_NONE, SECT_SWEEP, SECT_VARIANT, SECT_WORKLOAD };
+
+struct seen_key {
+	char *name;
+	int line;
+};
+
+struct parser {
+	struct sweep_spec *s;
+	struct herr *err;
+	int failed;
+	const char *text;
+	size_t pos;
+	int line;
+	enum section cur;
+	struct seen_key *seen;	/* keys of the current section (duplicates) */
+	size_t nseen;
+};
+
+static int perr(struct parser *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perr(struct parser *p, int line, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!p->failed)
+		herr_set(p->err, EXIT_USAGE, "%s:%d: %s", p->s->file, line, msg);
+	p->failed = 1;
+	return -1;
+}
+
+static int oom(struct parser *p)
+{
+	if (!p->failed)
+		herr_set(p->err, EXIT_RUNTIME, "out of memory");
+	p->failed = 1;
+	return -1;
+}
+
+static char *xstrdup(struct parser *p, const char *v)
+{
+	char *d = strdup(v);
+
+	if (!d)
+		oom(p);
+	return d;
+}
+
+static void forget_keys(struct parser *p)
+{
+	for (size_t i = 0; i < p->nseen; i++)
+		free(p->seen[i].name);
+	free(p->seen);
+	p->seen = NULL;
+	p->nseen = 0;
+}
+
+static int valid_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (!len || len > 63)
+		return 0;
+	for (; *n; n++)
+		if (!isalnum((unsigned char)*n) && !strchr("_.-", *n))
+			return 0;
+	return 1;
+}
+
+/* ---- section headers ---- */
+
+static int new_variant(struct parser *p, const char *name, int line)
+{
+	struct sweep_spec *s = p->s;
+	struct sweep_variant *grown;
+
+	for (size_t i = 0; i < s->nvariants; i++)
+		if (!strcmp(s->variants[i].name, name))
+			return perr(p, line, "duplicate section [variant %s] (first at line %d)", name,
+				    s->variants[i].line);
+	grown = realloc(s->variants, (s->nvariants + 1) * sizeof(*grown));
+	if (!grown)
+		return oom(p);
+	s->variants = grown;
+	memset(&grown[s->nvariants], 0, sizeof(*grown));
+	grown[s->nvariants].name = xstrdup(p, name);
+	grown[s->nvariants].kernel = xstrdup(p, "running");
+	grown[s->nvariants].line = line;
+	s->nvariants++;
+	return p->failed ? -1 : 0;
+}
+
+static int new_workload(struct parser *p, const char *name, int line)
+{
+	struct sweep_spec *s = p->s;
+	struct sweep_workload *grown;
+
+	for (size_t i = 0; i < s->nworkloads; i++)
+		if (!strcmp(s->workloads[i].label, name))
+			return perr(p, line, "duplicate section [workload %s] (first at line %d)", name,
+				    s->workloads[i].line);
+	grown = realloc(s->workloads, (s->nworkloads + 1) * sizeof(*grown));
+	if (!grown)
+		return oom(p);
+	s->workloads = grown;
+	memset(&grown[s->nworkloads], 0, sizeof(*grown));
+	grown[s->nworkloads].label = xstrdup(p, name);
+	grown[s->nworkloads].program = xstrdup(p, name);
+	grown[s->nworkloads].line = line;
+	s->nworkloads++;
+	return p->failed ? -1 : 0;
+}
+
+/* "[sweep]", "[variant NAME]", "[workload NAME]" */
+static int begin_section(struct parser *p, const char *hdr)
+{
+	char kind[32] = "", name[128] = "", extra[8] = "";
+	int n = sscanf(hdr, "%31s %127s %7s", kind, name, extra);
+
+	forget_keys(p);
+	if (n >= 1 && !strcmp(kind, "sweep") && n == 1) {
+		if (p->s->line)
+			return perr(p, p->line, "duplicate section [sweep] (first at line %d)", p->s->line);
+		p->s->line = p->line;
+		p->cur = SECT_SWEEP;
+		return 0;
+	}
+	if (n == 2 && (!strcmp(kind, "variant") || !strcmp(kind, "workload"))) {
+		if (!valid_name(name))
+			return perr(p, p->line, "[%s %s]: a name is 1 to 63 letters, digits, '_', '.' or '-'",
+				    kind, name);
+		p->cur = kind[0] == 'v' ? SECT_VARIANT : SECT_WORKLOAD;
+		return kind[0] == 'v' ? new_variant(p, name, p->line) : new_workload(p, name, p->line);
+	}
+	return perr(p, p->line, "unknown section [%s] (sections: [sweep], [variant NAME], [workload NAME])",
+		    hdr);
+}
+
+/* A header line: '[' ... ']' then nothing but a comment. */
+static int header_line(struct parser *p, const char *line)
+{
+	const char *close = strchr(line, ']');
+	char hdr[256];
+	const char *rest;
+
+	if (!close)
+		return perr(p, p->line, "section header '%.*s' has no closing ']'",
+			    (int)strcspn(line, "\r\n"), line);
+	for (rest = close + 1; *rest && isspace((unsigned char)*rest); rest++)
+		;
+	if (*rest && *rest != ';' && *rest != '#')
+		return perr(p, p->line, "text after the section header: '%.*s'",
+			    (int)strcspn(rest, "\r\n"), rest);
+	snprintf(hdr, sizeof(hdr), "%.*s", (int)(close - line - 1), line + 1);
+	return begin_section(p, hdr);
+}
+
+/* inih's line source: fgets over the text, with the line bookkeeping. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	const char *start = p->text + p->pos, *nl;
+	size_t len, skip = 0;
+
+	if (p->failed || !*start)
+		return NULL;	/* EOF stops inih after the first error */
+	nl = strchr(start, '\n');
+	len = nl ? (size_t)(nl - start) + 1 : strlen(start);
+	p->pos += len;
+	p->line++;
+	if (p->line == 1 && !strncmp(start, "\xEF\xBB\xBF", 3))
+		skip = 3;	/* a UTF-8 byte-order mark */
+	while (skip < len && (start[skip] == ' ' || start[skip] == '\t'))
+		skip++;
+	if (len - skip + 1 > (size_t)num) {
+		perr(p, p->line, "line longer than %d characters", num - 2);
+		return NULL;
+	}
+	memcpy(str, start + skip, len - skip);
+	str[len - skip] = '\0';
+	if (str[0] == '[' && header_line(p, str))
+		return NULL;
+	return str;
+}
+
+/* ---- values ---- */
+
+static int parse_uint(struct parser *p, const char *key, const char *v, long long lo,
+		      long long hi, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	if (!isdigit((unsigned char)*v) || errno || *end || *out < lo || *out > hi)
+		return perr(p, p->line, "%s = '%s': expected an integer in %lld..%lld", key, v, lo, hi);
+	return 0;
+}
+
+static int parse_bool(struct parser *p, const char *key, const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i]))
+			return *out = 1, 0;
+		if (!strcasecmp(v, no[i]))
+			return *out = 0, 0;
+	}
+	return perr(p, p->line, "%s = '%s': expected yes or no", key, v);
+}
+
+static int set_str(struct parser *p, char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(p, v);
+	return p->failed ? -1 : 0;
+}
+
+static int sweep_key(struct parser *p, const char *k, const char *v)
+{
+	struct sweep_spec *s = p->s;
+	long long n;
+
+	if (!strcmp(k, "name"))
+		return valid_name(v) ? set_str(p, &s->name, v)
+				     : perr(p, p->line, "name = '%s': 1 to 63 letters, digits, '_', '.' or '-'", v);
+	if (!strcmp(k, "description"))
+		return 0;	/* for the reader of the file */
+	if (!strcmp(k, "target"))
+		return s->target_line = p->line, set_str(p, &s->target, v);
+	if (!strcmp(k, "repetitions"))
+		return parse_uint(p, k, v, 1, 10000, &n) ? -1 : (s->reps = (int)n, 0);
+	if (!strcmp(k, "warmup"))
+		return parse_uint(p, k, v, 0, 100, &n) ? -1 : (s->warmup = (int)n, 0);
+	if (!strcmp(k, "seed"))
+		return parse_uint(p, k, v, 0, INT64_MAX, &n) ? -1 : (s->seed = (uint64_t)n, 0);
+	if (!strcmp(k, "interval"))
+		return parse_uint(p, k, v, 1, 3600000, &n) ? -1 : (s->interval_ms = (unsigned)n, 0);
+	if (!strcmp(k, "timeout"))
+		return parse_uint(p, k, v, 0, 604800, &n) ? -1 : (s->timeout_s = (unsigned)n, 0);
+	if (!strcmp(k, "order")) {
+		if (strcmp(v, "interleaved") && strcmp(v, "grouped"))
+			return perr(p, p->line, "order = '%s': expected interleaved or grouped", v);
+		s->order = v[0] == 'i' ? ORDER_INTERLEAVED : ORDER_GROUPED;
+		return 0;
+	}
+	if (!strcmp(k, "aslr")) {
+		if (strcmp(v, "on") && strcmp(v, "off"))
+			return perr(p, p->line, "aslr = '%s': expected on or off", v);
+		s->aslr_off = !strcmp(v, "off");
+		return 0;
+	}
+	if (!strcmp(k, "drop_caches"))
+		return parse_bool(p, k, v, &s->drop_caches);
+	if (!strcmp(k, "membind"))
+		return parse_bool(p, k, v, &s->membind);
+	if (!strcmp(k, "cpus"))
+		return s->cpus_line = p->line, set_str(p, &s->cpus, v);
+	if (!strcmp(k, "governor"))
+		return s->governor_line = p->line, set_str(p, &s->governor, v);
+	return perr(p, p->line, "unknown key '%s' in [sweep] (keys: name description target repetitions "
+		    "warmup order seed aslr drop_caches cpus membind governor interval timeout)", k);
+}
+
+static int add_knob(struct parser *p, struct sweep_variant *var, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	struct sweep_knob *grown;
+	char path[512];
+
+	if (!eq || eq == v || !eq[1])
+		return perr(p, p->line, "knob = '%s': expected PATH=VALUE", v);
+	snprintf(path, sizeof(path), "%.*s", (int)(eq - v), v);
+	for (size_t n = strlen(path); n && isspace((unsigned char)path[n - 1]);)
+		path[--n] = '\0';
+	for (size_t i = 0; i < var->nknobs; i++)
+		if (!strcmp(var->knobs[i].path, path))
+			return perr(p, p->line, "knob '%s' set twice in [variant %s] (first at line %d)",
+				    path, var->name, var->knobs[i].line);
+	grown = realloc(var->knobs, (var->nknobs + 1) * sizeof(*grown));
+	if (!grown)
+		return oom(p);
+	var->knobs = grown;
+	eq++;
+	while (isspace((unsigned char)*eq))
+		eq++;
+	grown[var->nknobs].path = xstrdup(p, path);
+	grown[var->nknobs].value = xstrdup(p, eq);
+	grown[var->nknobs].line = p->line;
+	var->nknobs++;
+	return p->failed ? -1 : 0;
+}
+
+/* Words separated by blanks, no shell: the launcher is an argv prefix. */
+static int set_launcher(struct parser *p, struct sweep_variant *var, const char *v)
+{
+	char *copy = xstrdup(p, v), *save = NULL;
+
+	if (!copy)
+		return -1;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		char **grown = realloc(var->launcher, (var->nlauncher + 2) * sizeof(*grown));
+
+		if (!grown) {
+			free(copy);
+			return oom(p);
+		}
+		var->launcher = grown;
+		grown[var->nlauncher++] = xstrdup(p, w);
+		grown[var->nlauncher] = NULL;
+	}
+	free(copy);
+	var->launcher_line = p->line;
+	return p->failed ? -1 : 0;
+}
+
+static int variant_key(struct parser *p, const char *k, const char *v)
+{
+	struct sweep_variant *var = &p->s->variants[p->s->nvariants - 1];
+
+	if (!strcmp(k, "kernel"))
+		return var->kernel_line = p->line, set_str(p, &var->kernel, v);
+	if (!strcmp(k, "knob"))
+		return add_knob(p, var, v);
+	if (!strcmp(k, "optional"))
+		return parse_bool(p, k, v, &var->optional);
+	if (!strcmp(k, "launcher"))
+		return set_launcher(p, var, v);
+	if (!strcmp(k, "description"))
+		return set_str(p, &var->description, v);
+	return perr(p, p->line, "unknown key '%s' in [variant %s] (keys: kernel knob optional launcher description)",
+		    k, var->name);
+}
+
+static int workload_key(struct parser *p, const char *k, const char *v)
+{
+	struct sweep_workload *w = &p->s->workloads[p->s->nworkloads - 1];
+	struct sweep_param *grown, *prm;
+	struct herr e;
+
+	if (!strcmp(k, "program")) {
+		if (!valid_name(v))
+			return perr(p, p->line, "program = '%s': not a workload name", v);
+		return w->program_line = p->line, set_str(p, &w->program, v);
+	}
+	for (const char *c = k; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
+			return perr(p, p->line, "'%s' is not a parameter name", k);
+	grown = realloc(w->params, (w->nparams + 1) * sizeof(*grown));
+	if (!grown)
+		return oom(p);
+	w->params = grown;
+	prm = &grown[w->nparams];
+	memset(prm, 0, sizeof(*prm));
+	if (grid_parse(v, &prm->grid, &e))
+		return perr(p, p->line, "%s = '%s': %s", k, v, e.msg);
+	prm->key = xstrdup(p, k);
+	prm->text = xstrdup(p, v);
+	prm->line = p->line;
+	w->nparams++;
+	return p->failed ? -1 : 0;
+}
+
+static int remember_key(struct parser *p, const char *name)
+{
+	struct seen_key *grown;
+
+	for (size_t i = 0; i < p->nseen; i++)
+		if (!strcmp(p->seen[i].name, name))
+			return perr(p, p->line, "duplicate key '%s' (first at line %d)", name, p->seen[i].line);
+	grown = realloc(p->seen, (p->nseen + 1) * sizeof(*grown));
+	if (!grown)
+		return oom(p);
+	p->seen = grown;
+	grown[p->nseen].name = xstrdup(p, name);
+	grown[p->nseen].line = p->line;
+	p->nseen++;
+	return p->failed ? -1 : 0;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parser *p = user;
+
+	(void)section;	/* the reader tracked it, with its line */
+	if (p->failed)
+		return 0;
+	if (p->cur == SECT_NONE)
+		return perr(p, p->line, "'%s' is outside any section (start with [sweep])", name), 0;
+	if (!*value)
+		return perr(p, p->line, "%s has no value", name), 0;
+	if (!(p->cur == SECT_VARIANT && !strcmp(name, "knob")) && remember_key(p, name))
+		return 0;
+	switch (p->cur) {
+	case SECT_SWEEP:
+		return sweep_key(p, name, value) == 0;
+	case SECT_VARIANT:
+		return variant_key(p, name, value) == 0;
+	case SECT_WORKLOAD:
+		return workload_key(p, name, value) == 0;
+	case SECT_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* ---- whole file ---- */
+
+static void set_defaults(struct sweep_spec *s)
+{
+	s->reps = 3;
+	s->warmup = 1;
+	s->order = ORDER_INTERLEAVED;
+	s->seed = 1;
+	s->aslr_off = 1;
+	s->membind = 1;
+	s->interval_ms = 100;
+}
+
+static char *default_name(const char *file)
+{
+	const char *base = strrchr(file, '/');
+	char buf[64];
+	size_t n;
+
+	base = base ? base + 1 : file;
+	n = strcspn(base, ".");
+	snprintf(buf, sizeof(buf), "%.*s", (int)(n < 63 ? n : 63), base);
+	for (char *c = buf; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_.-", *c))
+			*c = '_';
+	return strdup(*buf ? buf : "sweep");
+}
+
+static int finish(struct parser *p)
+{
+	struct sweep_spec *s = p->s;
+
+	if (!s->line)
+		return perr(p, p->line ? p->line : 1, "no [sweep] section");
+	if (!s->nworkloads)
+		return perr(p, s->line, "no [workload NAME] section: nothing to run");
+	if (!s->target && !(s->target = strdup("local")))
+		return oom(p);
+	if (!s->name && !(s->name = default_name(s->file)))
+		return oom(p);
+	if (!s->nvariants) {
+		/* No variants: the running kernel as it is. */
+		if (new_variant(p, "running", s->line))
+			return -1;
+		s->variants[0].line = 0;
+	}
+	return 0;
+}
+
+int spec_parse(const char *file, const char *text, struct sweep_spec *s, struct herr *err)
+{
+	struct parser p = { .s = s, .err = err, .text = text };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	set_defaults(s);
+	s->file = strdup(file);
+	s->text = strdup(text);
+	if (!s->file || !s->text) {
+		spec_free(s);
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	}
+	sysinfo_hash_hex(text, s->hash);
+	rc = ini_parse_stream(reader, &p, on_key, &p);
+	if (!p.failed && rc > 0)
+		perr(&p, rc, "not a key = value line, section header or comment");
+	else if (!p.failed && rc < 0)
+		perr(&p, p.line, "cannot parse (inih error %d)", rc);
+	if (!p.failed)
+		finish(&p);
+	forget_keys(&p);
+	if (p.failed) {
+		spec_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+int spec_load(const char *file, struct sweep_spec *s, struct herr *err)
+{
+	FILE *f = fopen(file, "re");
+	char *buf;
+	size_t n;
+	int rc;
+
+	if (!f)
+		return herr_errno(err, EXIT_USAGE, "cannot read sweep file %s", file);
+	buf = malloc(MAX_FILE + 1);
+	if (!buf) {
+		fclose(f);
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	}
+	n = fread(buf, 1, MAX_FILE + 1, f);
+	if (ferror(f) || n > MAX_FILE) {
+		rc = ferror(f) ? herr_errno(err, EXIT_USAGE, "cannot read sweep file %s", file)
+			       : herr_set(err, EXIT_USAGE, "%s: larger than %d bytes", file, MAX_FILE);
+		fclose(f);
+		free(buf);
+		return rc;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	if (strlen(buf) != n) {
+		free(buf);
+		return herr_set(err, EXIT_USAGE, "%s: not a text file (contains NUL bytes)", file);
+	}
+	rc = spec_parse(file, buf, s, err);
+	free(buf);
+	return rc;
+}
+
+static void free_variant(struct sweep_variant *v)
+{
+	free(v->name);
+	free(v->description);
+	free(v->kernel);
+	for (size_t i = 0; i < v->nknobs; i++) {
+		free(v->knobs[i].path);
+		free(v->knobs[i].value);
+	}
+	free(v->knobs);
+	for (size_t i = 0; i < v->nlauncher; i++)
+		free(v->launcher[i]);
+	free(v->launcher);
+}
+
+static void free_workload(struct sweep_workload *w)
+{
+	free(w->label);
+	free(w->program);
+	for (size_t i = 0; i < w->nparams; i++) {
+		free(w->params[i].key);
+		free(w->params[i].text);
+		grid_free(&w->params[i].grid);
+	}
+	free(w->params);
+}
+
+void spec_free(struct sweep_spec *s)
+{
+	for (size_t i = 0; i < s->nvariants; i++)
+		free_variant(&s->variants[i]);
+	free(s->variants);
+	for (size_t i = 0; i < s->nworkloads; i++)
+		free_workload(&s->workloads[i]);
+	free(s->workloads);
+	free(s->file);
+	free(s->text);
+	free(s->name);
+	free(s->target);
+	free(s->cpus);
+	free(s->governor);
+	memset(s, 0, sizeof(*s));
+}

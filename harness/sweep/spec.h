@@ -1,0 +1,86 @@
+/* A sweep file as written (docs/sweep-format.md), read with inih. Parsing
+ * checks syntax and types only; what needs the machine (workloads, knobs,
+ * CPUs) is checked when the plan is made (plan.h). Every error names
+ * file:line and the value. */
+#ifndef HARNESS_SWEEP_SPEC_H
+#define HARNESS_SWEEP_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "sweep/grid.h"
+
+enum sweep_order { ORDER_INTERLEAVED, ORDER_GROUPED };
+
+struct sweep_knob {
+	char *path;
+	char *value;
+	int line;
+};
+
+struct sweep_variant {
+	char *name;
+	char *description;
+	char *kernel;		/* "running", or a variant file (qemu target) */
+	int kernel_line;
+	struct sweep_knob *knobs;
+	size_t nknobs;
+	int optional;
+	char **launcher;	/* argv prefix that execs the workload; NULL: none */
+	size_t nlauncher;
+	int launcher_line;
+	int line;		/* of the section header */
+};
+
+struct sweep_param {
+	char *key;
+	char *text;		/* as written */
+	struct grid grid;
+	int line;
+};
+
+struct sweep_workload {
+	char *label;		/* section name */
+	char *program;		/* workload program; default: the label */
+	int program_line;
+	struct sweep_param *params;	/* in file order: the grid's axes */
+	size_t nparams;
+	int line;
+};
+
+struct sweep_spec {
+	char *file;		/* path as given, for messages */
+	char *text;		/* the whole file: its hash finds a sweep to resume */
+	char hash[17];
+	char *name;
+	char *target;
+	int target_line;
+	int reps;
+	int warmup;		/* warm-up runs per cell */
+	enum sweep_order order;
+	uint64_t seed;
+	int aslr_off;
+	int drop_caches;
+	char *cpus;		/* hwloc binding; NULL: none */
+	int cpus_line;
+	int membind;		/* with cpus: memory on their NUMA nodes */
+	char *governor;		/* cpufreq governor to set; NULL: leave (recorded anyway) */
+	int governor_line;
+	unsigned interval_ms;
+	unsigned timeout_s;
+	int line;		/* of [sweep] */
+	struct sweep_variant *variants;
+	size_t nvariants;
+	struct sweep_workload *workloads;
+	size_t nworkloads;
+};
+
+/* Parse text (the content of file). Without [variant] sections the sweep
+ * has one variant, "running": the running kernel as it is. */
+int spec_parse(const char *file, const char *text, struct sweep_spec *s, struct herr *err);
+/* Read file and parse it. */
+int spec_load(const char *file, struct sweep_spec *s, struct herr *err);
+void spec_free(struct sweep_spec *s);
+
+#endif
