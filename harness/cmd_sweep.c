@@ -182,18 +182,11 @@ static int run_sweep(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row
 	rc = sweep_execute(x, err);
 	if (rc == 0)
 		return store_sweep_set_status(x->st, row->id, "complete", err);
-	{
-		struct herr e;
-
-		store_sweep_set_status(x->st, row->id, "interrupted", &e);
-	}
-	herr_wrap(err, "sweep %s stopped; knobs restored; 'harness sweep %s' (or --resume %.8s) "
-		  "runs the missing repetitions", row->id, p->spec.file, row->id);
-	return -1;
+	store_sweep_set_status(x->st, row->id, "interrupted", &(struct herr){ 0 });
+	return 1;	/* stopped: err says why */
 }
 
-static int finish(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row *row, int ran,
-		  struct herr *err)
+static int finish(struct sweep_exec *x, struct sweep_row *row, int ran, struct herr *err)
 {
 	struct sweep_row now;
 
@@ -211,14 +204,13 @@ static int finish(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row *r
 	return 0;
 }
 
+/* With the machine's sweep lock held (sweep_lock). */
 static int sweep_in_store(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row *row,
 			  struct herr *err)
 {
 	struct herr e = { 0 };
 	int which, rc;
 
-	if (sweep_lock(x, err))
-		return -1;
 	which = pick_sweep(ctx, x->st, x->plan, row, err);
 	rc = which < 0 ? -1 : which ? run_sweep(ctx, x, row, err) : 0;
 	if (sweep_unlock(x, &e)) {
@@ -226,10 +218,18 @@ static int sweep_in_store(struct cmd_ctx *ctx, struct sweep_exec *x, struct swee
 			*err = e;
 		else
 			herr_wrap(err, "%s (the journal is kept for the next harness to restore)", e.msg);
-		rc = -1;
+		return -1;
+	}
+	if (rc > 0) {	/* stopped half way, knobs now restored */
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return herr_set(err, EXIT_RUNTIME, "sweep %s stopped (%s); knobs restored; 'harness sweep %s' "
+				"(or --resume %.8s) runs the missing repetitions", row->id, why,
+				x->plan->spec.file, row->id);
 	}
 	if (rc == 0)
-		rc = finish(ctx, x, row, which > 0, err);
+		rc = finish(x, row, which > 0, err);
 	return rc;
 }
 
@@ -248,6 +248,9 @@ static int open_store(struct cmd_ctx *ctx, enum store_mode mode, struct store **
 	return 0;
 }
 
+/* Plan, then (unless --dry-run) the lock, then the store: bad input and a
+ * second sweep on the machine are refused before the database is touched
+ * (with --resume the file comes from the database, which is read first). */
 static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 {
 	struct sweep_exec x = { .quiet = cli_flag(ctx, "quiet") };
@@ -256,23 +259,29 @@ static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 	struct sweep_plan plan;
 	struct store *st = NULL;
 	int dry = cli_flag(ctx, "dry-run"), rc;
+	enum store_mode mode = dry ? STORE_READ : STORE_WRITE;
 
 	if ((ctx->argc == 0) == !cli_str(ctx, "resume"))
 		return herr_set(err, EXIT_USAGE, "sweep: give a sweep FILE or --resume ID (not both)");
+	if (cli_str(ctx, "resume") && cli_flag(ctx, "new"))
+		return herr_set(err, EXIT_USAGE, "sweep: --new starts a sweep, --resume continues one: not both");
 	x.journal.fd = -1;
-	/* Bad input must not touch the database: with a FILE the plan is
-	 * checked before the store is opened at all. */
-	if (cli_str(ctx, "resume") && open_store(ctx, dry ? STORE_READ : STORE_WRITE, &st, err))
+	if (cli_str(ctx, "resume") && open_store(ctx, mode, &st, err))
 		return -1;
 	rc = load_spec(ctx, st, &row, &spec, err);
 	if (rc == 0)
 		rc = plan_make(&spec, &plan, err);
-	if (rc == 0 && !st && open_store(ctx, dry ? STORE_READ : STORE_WRITE, &st, err))
-		rc = -1, plan_free(&plan);
 	if (rc == 0) {
 		x.plan = &plan;
+		if (!dry)
+			rc = sweep_lock(&x, err);
+		if (rc == 0 && !st)
+			rc = open_store(ctx, mode, &st, err);
 		x.st = st;
-		rc = dry ? dry_run(&plan, st, cli_str(ctx, "db")) : sweep_in_store(ctx, &x, &row, err);
+		if (rc == 0)
+			rc = dry ? dry_run(&plan, st, cli_str(ctx, "db")) : sweep_in_store(ctx, &x, &row, err);
+		else
+			sweep_unlock(&x, &(struct herr){ 0 });	/* nothing was changed yet */
 		plan_free(&plan);
 	}
 	free(x.done);

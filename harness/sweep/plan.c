@@ -56,7 +56,7 @@ static int check_target(const struct sweep_spec *s, struct herr *err)
 static int check_governor(struct sweep_plan *p, struct herr *err)
 {
 	const struct sweep_spec *s = &p->spec;
-	char avail[1024] = "", word[80];
+	char avail[1024] = "", padded[1100], word[80];
 
 	if (!s->governor)
 		return 0;
@@ -65,17 +65,14 @@ static int check_governor(struct sweep_plan *p, struct herr *err)
 		return at(s, s->governor_line, err,
 			  "governor = '%s': this machine has no cpufreq (no cpu*/cpufreq/scaling_governor); "
 			  "remove the line (the governor is recorded either way)", s->governor);
+	/* Blank-padded, so "performance" cannot match inside another name. */
 	file_read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_available_governors", avail,
 		       sizeof(avail));
+	snprintf(padded, sizeof(padded), " %s ", avail);
 	snprintf(word, sizeof(word), " %s ", s->governor);
-	{
-		char padded[1100];
-
-		snprintf(padded, sizeof(padded), " %s ", avail);
-		if (*avail && !strstr(padded, word))
-			return at(s, s->governor_line, err, "governor = '%s': not one of this machine's: %s",
-				  s->governor, avail);
-	}
+	if (*avail && !strstr(padded, word))
+		return at(s, s->governor_line, err, "governor = '%s': not one of this machine's: %s",
+			  s->governor, avail);
 	return 0;
 }
 

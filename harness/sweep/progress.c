@@ -66,8 +66,9 @@ static void draw(struct progress *pg)
 	bar[BAR_WIDTH] = '\0';
 	clock_text(now_s() - pg->t0, el, sizeof(el));
 	clock_text(progress_eta(pg), eta, sizeof(eta));
-	snprintf(line, sizeof(line), "[%s] %zu/%zu %s  %s elapsed, ETA %s", bar, pg->done, pg->total,
-		 pg->current, el, eta);
+	/* Times first: a narrow terminal cuts the end of the cell's name. */
+	snprintf(line, sizeof(line), "[%s] %zu/%zu  %s elapsed  ETA %s  %s", bar, pg->done, pg->total,
+		 el, eta, pg->current);
 	if ((int)strlen(line) > width - 1)
 		line[width - 1] = '\0';
 	/* \r and erase-to-end: the line is redrawn in place. */
@@ -86,8 +87,8 @@ static void clear(struct progress *pg)
 
 void progress_start(struct progress *pg, const char *what, int rep, int reps, int warmup)
 {
-	snprintf(pg->current, sizeof(pg->current), "%s %s %d/%d", what,
-		 warmup ? "warm-up" : "rep", rep, reps);
+	snprintf(pg->current, sizeof(pg->current), "%s %d/%d: %s", warmup ? "warm-up" : "rep", rep,
+		 reps, what);
 	if (pg->mode == PROGRESS_BAR)
 		draw(pg);
 }

@@ -65,6 +65,12 @@ check "sweep status complete" test "$(q "$DB" "select status from sweeps")" = co
 check "plan stored with cells and order" test "$(q "$DB" "select json_array_length(plan_json,'\$.cells') || ':' || json_array_length(plan_json,'\$.order') from sweeps")" = "4:12"
 sid=$(q "$DB" "select id from sweeps")
 
+# --dry-run against an existing database: read only, estimates from history.
+before=$(sum "$DB")
+"$H" sweep "$T/two.ini" -n --db "$DB" >"$T/plan2.txt" 2>&1
+check "dry-run leaves an existing database byte for byte" test "$(sum "$DB")" = "$before"
+check "dry-run estimates from the earlier runs" grep -q "2 of 2 parameter sets timed from earlier runs" "$T/plan2.txt"
+
 # The same file again: complete, not rerun; --new runs it again.
 "$H" sweep "$T/two.ini" --db "$DB" >"$T/again.txt" 2>"$T/again.err"
 check "a complete sweep is not rerun" test "$(q "$DB" "select count(*) from runs")" = 12
@@ -174,6 +180,22 @@ for sig in INT TERM; do
 done
 n=$(q "$T/int.db" "select count(*) from runs")
 id=$(q "$T/int.db" "select substr(id,1,8) from sweeps")
+
+# One sweep at a time on a machine: a second one is refused while the
+# first holds the knob journal, and changes nothing.
+"$H" sweep "$T/int.ini" --new -q --db "$T/busy.db" >/dev/null 2>&1 &
+pid=$!
+for i in $(seq 1 100); do
+	[ -e "$HARNESS_STATE/knobs.journal" ] && break
+	sleep 0.05
+done
+"$H" sweep "$T/two.ini" -q --db "$T/second.db" >/dev/null 2>"$T/second.err"
+check "a second concurrent sweep exits 3" test $? = 3
+check "... naming the running one" grep -q "another harness (pid $pid) is running a sweep" "$T/second.err"
+check "... and creates no database" test ! -e "$T/second.db"
+kill -INT $pid
+wait $pid
+check "THP settings restored after both" test "$(thp_state)" = "$thp_before"
 "$H" sweep --resume "$id" -q --db "$T/int.db" >/dev/null 2>"$T/resume.err"
 check "--resume ID finishes the sweep" test "$(q "$T/int.db" "select count(*) || ':' || count(distinct rep) from runs")" = "3:3"
 check "--resume ID says so" grep -q "resuming sweep" "$T/resume.err"
