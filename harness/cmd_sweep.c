@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "runner.h"
 #include "store/store.h"
 #include "sweep/exec.h"
 #include "sweep/plan.h"
@@ -273,8 +274,12 @@ static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 		rc = plan_make(&spec, &plan, err);
 	if (rc == 0) {
 		x.plan = &plan;
-		if (!dry)
+		if (!dry) {
+			/* From the journal on, a signal stops the sweep between
+			 * runs and the knobs are restored: never a bare exit. */
+			runner_catch_signals();
 			rc = sweep_lock(&x, err);
+		}
 		if (rc == 0 && !st)
 			rc = open_store(ctx, mode, &st, err);
 		x.st = st;

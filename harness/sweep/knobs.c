@@ -197,10 +197,13 @@ enum knob_status knob_check(const char *path, const char *value, char *why, size
 
 size_t knob_governor_paths(char ***paths)
 {
-	DIR *d = opendir("/sys/devices/system/cpu");
+	char cpus[1536];
 	struct dirent *e;
 	size_t n = 0;
+	DIR *d;
 
+	io_path("/sys/devices/system/cpu", cpus, sizeof(cpus));
+	d = opendir(cpus);
 	*paths = NULL;
 	while (d && (e = readdir(d))) {
 		char p[512], io[1536], **grown;

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
 #include "runner.h"
 #include "subproc.h"
 #include "sweep/knobs.h"
@@ -66,8 +65,9 @@ static int check_governor(struct sweep_plan *p, struct herr *err)
 			  "governor = '%s': this machine has no cpufreq (no cpu*/cpufreq/scaling_governor); "
 			  "remove the line (the governor is recorded either way)", s->governor);
 	/* Blank-padded, so "performance" cannot match inside another name. */
-	file_read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_available_governors", avail,
-		       sizeof(avail));
+	if (knob_read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_available_governors", avail,
+		      sizeof(avail), &(struct herr){ 0 }))
+		avail[0] = '\0';	/* unknown: writing it will tell */
 	snprintf(padded, sizeof(padded), " %s ", avail);
 	snprintf(word, sizeof(word), " %s ", s->governor);
 	if (*avail && !strstr(padded, word))

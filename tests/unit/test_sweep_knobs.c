@@ -178,6 +178,17 @@ static void test_apply_restore(void **state)
 	assert_int_not_equal(access(journal, F_OK), 0);
 }
 
+static void test_governor_paths(void **state)
+{
+	char **paths;
+	size_t n = knob_governor_paths(&paths);
+
+	assert_int_equal(n, 1);	/* the fake tree has cpu0 only */
+	assert_string_equal(paths[0], GOVERNOR);
+	free(paths[0]);
+	free(paths);
+}
+
 static void test_sticky_until_end(void **state)
 {
 	const char *paths[] = { GOVERNOR, SWAPPINESS };
@@ -344,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_allowed),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_apply_restore),
+		cmocka_unit_test(test_governor_paths),
 		cmocka_unit_test(test_sticky_until_end),
 		cmocka_unit_test(test_replay_after_kill),
 		cmocka_unit_test(test_live_owner),
