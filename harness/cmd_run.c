@@ -11,6 +11,7 @@
 #include "runner.h"
 #include "subproc.h"
 #include "store/store.h"
+#include "target/qemu_cli.h"
 #include "workload.h"
 
 static const struct opt_spec run_opts[] = {
@@ -23,6 +24,9 @@ static const struct opt_spec run_opts[] = {
 	{ "no-cgroup", 0, OPT_FLAG, NULL, NULL, "do not put the workload in a cgroup of its own" },
 	{ "params", 0, OPT_FLAG, NULL, NULL, "list the workload's parameters and exit" },
 	{ "quiet", 'q', OPT_FLAG, NULL, NULL, "no progress lines on stderr" },
+	{ "target", 't', OPT_STRING, "TARGET", "local", "local (the running kernel) or qemu (a variant's kernel in qemu-system-aarch64)" },
+	{ "variant", 0, OPT_STRING, "NAME", "4k", "qemu: the kernel variant to boot (kernels/variants/NAME.ini, or a path)" },
+	QEMU_OPTS,
 	OPT_DB,
 	OPT_JSON,
 };
@@ -82,6 +86,57 @@ static int run_reps(struct cmd_ctx *ctx, const struct run_opts *ro, const char *
 	return rc;
 }
 
+/* --target qemu: every repetition in one boot of the variant's kernel.
+ * The report takes each stored record. */
+static void qemu_stored(void *user, struct run_record *r)
+{
+	struct run_record *slot = run_report_add(user);
+
+	if (!slot)
+		return;	/* stored, only not shown */
+	record_free(slot);
+	*slot = *r;
+	slot->machine = NULL;
+	slot->kernel = NULL;
+	memset(r, 0, sizeof(*r));
+}
+
+static int run_qemu(struct cmd_ctx *ctx, const struct run_opts *ro, const char *params_json,
+		    struct store *st, struct run_report *rep, struct herr *err)
+{
+	long long reps = cli_num(ctx, "reps");
+	struct qemu_cell *cells = calloc((size_t)reps, sizeof(*cells));
+	struct qemu_session s;
+	struct qemu_opts o;
+	struct qemu_boot_summary sum;
+	struct boot_test test;
+	int rc;
+
+	if (!cells)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	qemu_cli_opts(ctx, &o);
+	rc = qemu_test_from_env(&test, err);
+	if (!rc)
+		rc = qemu_session_open(cli_str(ctx, "variant"), &o, &s, err);
+	if (rc) {
+		free(cells);
+		return -1;
+	}
+	for (long long i = 0; i < reps; i++) {
+		cells[i] = (struct qemu_cell){ .workload = ctx->argv[0], .params = ro->params,
+			.nparams = ro->nparams, .params_json = params_json, .seed = ro->seed,
+			.rep = (int)i, .sample_ms = ro->sample_ms, .timeout_s = ro->timeout_s,
+			.events = ro->events, .nevents = ro->nevents, .use_cgroup = ro->use_cgroup };
+	}
+	runner_catch_signals();
+	rc = qemu_session_boot(&s, st, NULL, cells, (size_t)reps, &test, qemu_stored, rep, &sum, err);
+	if (rep->n)
+		run_report_print(rep, cli_flag(ctx, "json"), stdout);
+	qemu_session_close(&s);
+	free(cells);
+	return rc;
+}
+
 static int run_run(struct cmd_ctx *ctx, struct herr *err)
 {
 	const struct opt_value *params = cli_opt(ctx, "param");
@@ -100,6 +155,10 @@ static int run_run(struct cmd_ctx *ctx, struct herr *err)
 		return herr_set(err, EXIT_USAGE, "run: --reps must be at least 1");
 	if (cli_num(ctx, "interval") < 1)
 		return herr_set(err, EXIT_USAGE, "run: --interval must be at least 1 ms");
+	if (strcmp(cli_str(ctx, "target"), "local") && strcmp(cli_str(ctx, "target"), "qemu"))
+		return herr_set(err, EXIT_USAGE, "run: --target %s: local or qemu", cli_str(ctx, "target"));
+	if (!strcmp(cli_str(ctx, "target"), "local") && cli_opt(ctx, "variant")->set)
+		return herr_set(err, EXIT_USAGE, "run: --variant boots a kernel: use it with --target qemu");
 	for (size_t i = 0; i < events->nlist; i++)
 		if (!counter_find(events->list[i]))
 			return herr_set(err, EXIT_USAGE,
@@ -123,7 +182,10 @@ static int run_run(struct cmd_ctx *ctx, struct herr *err)
 	ro.events = events->nlist ? events->list : NULL;
 	ro.nevents = events->nlist;
 	run_report_init(&rep);
-	rc = run_reps(ctx, &ro, ctx->argv[0], params_json, st, &rep, err);
+	if (!strcmp(cli_str(ctx, "target"), "qemu"))
+		rc = run_qemu(ctx, &ro, params_json, st, &rep, err);
+	else
+		rc = run_reps(ctx, &ro, ctx->argv[0], params_json, st, &rep, err);
 	if (rc == 0 && run_report_failures(&rep))
 		rc = herr_set(err, EXIT_RUNTIME, "%zu of %zu runs failed (stored with their reasons)",
 			      run_report_failures(&rep), rep.n);
@@ -143,7 +205,11 @@ const struct cmd_spec cmd_run = {
 		"system and THP/mTHP counters as deltas, page cache of the files it declares,\n"
 		"and its own results. Each repetition is stored in one transaction in --db;\n"
 		"a metric this machine cannot measure is stored as not measured, with why.\n"
-		"Parameters are checked by the workload before anything is stored.",
+		"Parameters are checked by the workload before anything is stored.\n"
+		"\n"
+		"With --target qemu the repetitions run in one boot of --variant's kernel\n"
+		"(built into the cache when missing) in qemu-system-aarch64, measured by the\n"
+		"same engine inside the guest; times from there are emulated (docs/qemu.md).",
 	.opts = run_opts,
 	.nopts = sizeof(run_opts) / sizeof(run_opts[0]),
 	.min_args = 1,

@@ -2,9 +2,11 @@
  * (cmd_NAME.c) defines `const struct cmd_spec cmd_NAME`. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "sweep/knobs.h"
+#include "target/agent.h"
 
 extern const struct cmd_spec cmd_help;
 extern const struct cmd_spec cmd_run;
@@ -13,6 +15,7 @@ extern const struct cmd_spec cmd_events;
 extern const struct cmd_spec cmd_sweep;
 extern const struct cmd_spec cmd_sweeps;
 extern const struct cmd_spec cmd_kernel;
+extern const struct cmd_spec cmd_agent;
 
 const struct cmd_spec *const harness_commands[] = {
 	&cmd_help,
@@ -22,6 +25,7 @@ const struct cmd_spec *const harness_commands[] = {
 	&cmd_sweep,
 	&cmd_sweeps,
 	&cmd_kernel,
+	&cmd_agent,
 };
 const size_t harness_ncommands = sizeof(harness_commands) / sizeof(harness_commands[0]);
 
@@ -56,6 +60,9 @@ int main(int argc, char **argv)
 	const struct cmd_spec *cmd;
 	struct herr kerr = { 0 };
 
+	/* PID 1 of a qemu guest: the bundle's /init is this binary. */
+	if (getpid() == 1)
+		agent_init();
 	/* Knobs a killed sweep left changed are put back before anything
 	 * else, whatever the command (sweep/knobs.h). */
 	if (knobs_replay(stderr, &kerr))

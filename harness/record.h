@@ -27,6 +27,7 @@ struct run_record {
 	int warmup;		/* 1: a warm-up run, excluded from results */
 	int cell;		/* sweeps: the cell's index in the plan */
 	int seq;		/* sweeps: the run's position in the sweep's order */
+	char boot_id[37];	/* qemu: the boot it ran in (boots table); "" otherwise */
 	char status[16];	/* "ok" or "failed" */
 	char reason[512];	/* why it failed; "" when ok */
 	int64_t started_ns;	/* wall clock, ns since the Unix epoch */

@@ -234,19 +234,22 @@ int record_from_json(const json_t *j, struct run_record *r, struct herr *err)
 	const char *id = NULL, *sweep = NULL, *variant = NULL, *target = NULL, *workload = NULL;
 	const char *status = NULL, *reason = NULL, *tail = NULL;
 	json_t *params = NULL, *settings = NULL, *knobs = NULL, *metrics = NULL, *pmu = NULL;
-	json_t *samples = NULL;
+	json_t *samples = NULL, *tail_j = NULL;
 	json_int_t started = 0, ended = 0;
 	int rep = 0, warmup = 0, exit_code = 0, sig = 0;
 
 	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:b, s:s, s:s, s:I, s:I,"
-			" s:i, s:i, s?s, s:o, s:o, s:o, s:o, s:o}",
+			" s:i, s:i, s?o, s:o, s:o, s:o, s:o, s:o}",
 			"id", &id, "sweep_id", &sweep, "variant", &variant, "target", &target,
 			"workload", &workload, "params", &params, "rep", &rep, "warmup", &warmup,
 			"status", &status, "reason", &reason, "started_ns", &started,
 			"ended_ns", &ended, "exit_code", &exit_code, "term_signal", &sig,
-			"stderr_tail", &tail, "settings", &settings, "knobs", &knobs,
+			"stderr_tail", &tail_j, "settings", &settings, "knobs", &knobs,
 			"metrics", &metrics, "pmu", &pmu, "samples", &samples))
 		return herr_set(err, EXIT_RUNTIME, "run record: missing or mistyped field");
+	/* record_to_json writes null for a run without stderr. */
+	if (tail_j && !json_is_null(tail_j) && !(tail = json_string_value(tail_j)))
+		return herr_set(err, EXIT_RUNTIME, "run record: stderr_tail is not a string");
 	if (strlen(id) != 36 || (strcmp(status, "ok") && strcmp(status, "failed")))
 		return herr_set(err, EXIT_RUNTIME, "run record: bad id or status (%s, %s)", id, status);
 	copy(r->id, sizeof(r->id), id);

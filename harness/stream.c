@@ -88,12 +88,13 @@ int stream_feed(struct stream *s, const char *data, size_t n, struct herr *err)
 		}
 		if (s->len + 1 >= s->cap) {
 			size_t ncap = s->cap ? s->cap * 2 : 4096;
+			size_t max = s->max_line ? s->max_line : STREAM_MAX_LINE;
 			char *p;
 
-			if (ncap > STREAM_MAX_LINE)
+			if (ncap > max)
 				return herr_set(err, EXIT_RUNTIME,
-						"result stream: line %llu longer than %d bytes",
-						(unsigned long long)s->next_seq, STREAM_MAX_LINE);
+						"result stream: line %llu longer than %zu bytes",
+						(unsigned long long)s->next_seq, max);
 			p = realloc(s->buf, ncap);
 			if (!p)
 				return herr_set(err, EXIT_RUNTIME, "out of memory");

@@ -20,6 +20,7 @@ struct stream {
 	uint64_t next_seq;	/* seq the next line must carry */
 	uint32_t crc;		/* over every line before the trailer */
 	int done;		/* trailer seen and valid */
+	size_t max_line;	/* longest line accepted; 0: STREAM_MAX_LINE */
 	stream_cb cb;
 	void *user;
 };

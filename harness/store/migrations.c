@@ -147,9 +147,35 @@ static const char schema_v2[] =
 	"CREATE UNIQUE INDEX runs_sweep_slot ON runs(sweep_id, cell, warmup, rep)"
 	"  WHERE sweep_id IS NOT NULL;";
 
+/* Version 2 -> 3: boots (qemu target). A boot is one start of a
+ * variant's kernel; its runs point at it, so boot-to-boot variance can be
+ * seen and every run of an emulated or remote target has the console log
+ * of the boot it ran in. kernel_id is what the guest reported (no foreign
+ * key: a boot that never reached its agent has none, and the kernels row
+ * arrives with the first run). */
+static const char schema_v3[] =
+	"CREATE TABLE boots ("
+	"  id TEXT PRIMARY KEY,"
+	"  sweep_id TEXT REFERENCES sweeps(id),"
+	"  variant TEXT NOT NULL,"
+	"  kernel_id TEXT,"
+	"  target TEXT NOT NULL,"
+	"  started_ns INTEGER NOT NULL,"
+	"  ended_ns INTEGER,"
+	"  status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed')),"
+	"  reason TEXT,"
+	"  console_log TEXT,"
+	"  settings_json TEXT"
+	");"
+	"CREATE INDEX boots_variant ON boots(variant, started_ns);"
+	"CREATE INDEX boots_sweep ON boots(sweep_id);"
+	"ALTER TABLE runs ADD COLUMN boot_id TEXT REFERENCES boots(id);"
+	"CREATE INDEX runs_boot ON runs(boot_id);";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
 

@@ -5,11 +5,12 @@
 #define HARNESS_STORE_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_mode {
 	STORE_READ,		/* must exist; never written; newer schema is an error */
@@ -34,6 +35,25 @@ int store_save_run(struct store *st, const struct run_record *r, struct herr *er
 /* Resolve a run reference: a full UUID, a unique prefix of one, or "last".
  * Fills id. EXIT_USAGE when unknown or ambiguous. */
 int store_find_run(struct store *st, const char *ref, char id[37], struct herr *err);
+
+/* A boot of a variant's kernel (qemu target): created "running" before
+ * the guest starts, finished with its status, reason and console log. */
+struct boot_row {
+	char id[37];
+	char sweep_id[37];	/* "" outside a sweep */
+	char variant[64];
+	char kernel_id[17];	/* "" until the guest reports its kernel */
+	char target[16];
+	int64_t started_ns, ended_ns;
+	char status[16];	/* running, ok, failed */
+	const char *reason;	/* NULL when ok */
+	const char *console_log;
+	const char *settings_json;
+};
+
+int store_boot_begin(struct store *st, const struct boot_row *b, struct herr *err);
+/* Set status, reason, console log, kernel and end time (one statement). */
+int store_boot_end(struct store *st, const struct boot_row *b, struct herr *err);
 
 /* A sweep as stored (harness sweep, harness sweeps). */
 struct sweep_row {

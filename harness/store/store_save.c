@@ -126,8 +126,8 @@ static int save_run_row(struct saver *sv)
 	sqlite3_stmt *s = prep(sv, "INSERT INTO runs (id, sweep_id, machine_id, kernel_id, variant,"
 			       " target, workload, params_json, rep, warmup, status, reason,"
 			       " started_ns, ended_ns, exit_code, term_signal, stderr_tail,"
-			       " settings_json, harness_version, cell, seq)"
-			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "run");
+			       " settings_json, harness_version, cell, seq, boot_id)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "run");
 	int rc;
 
 	if (!s)
@@ -155,6 +155,7 @@ static int save_run_row(struct saver *sv)
 		sqlite3_bind_int(s, 20, r->cell);
 		sqlite3_bind_int(s, 21, r->seq);
 	}
+	bind_opt(s, 22, r->boot_id);
 	rc = step(sv, s, "run");
 	sqlite3_finalize(s);
 	return rc;

@@ -1,0 +1,58 @@
+/* harness agent: run a boot plan here and write the framed result stream.
+ * The qemu guest runs the same code as PID 1 (target/agent.c); this
+ * command is how another controller (ssh, tests) drives it. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "target/agent.h"
+
+static const struct opt_spec agent_opts[] = {
+	{ "plan", 0, OPT_STRING, "FILE", AGENT_PLAN_PATH, "the boot plan (JSON, docs/qemu.md)" },
+	{ "out", 'o', OPT_STRING, "FILE", "-", "where the framed result stream goes ('-': stdout)" },
+};
+
+static int run_agent(struct cmd_ctx *ctx, struct herr *err)
+{
+	const char *out = cli_str(ctx, "out");
+	struct boot_plan p;
+	struct frame_out f;
+	int fd = 1, rc;
+
+	bootplan_init(&p);
+	if (bootplan_load(cli_str(ctx, "plan"), &p, err)) {
+		bootplan_free(&p);
+		return -1;
+	}
+	if (strcmp(out, "-") && (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		bootplan_free(&p);
+		return herr_errno(err, EXIT_USAGE, "cannot create %s", out);
+	}
+	frame_init(&f, fd);
+	/* Progress to stderr: stdout may be the stream. */
+	rc = agent_run(&p, &f, -1, 0, stderr, err);
+	if (fd != 1)
+		close(fd);
+	bootplan_free(&p);
+	return rc < 0 ? -1 : 0;
+}
+
+const struct cmd_spec cmd_agent = {
+	.name = "agent",
+	.synopsis = "",
+	.summary = "run a boot plan here and stream the runs (the qemu guest's init)",
+	.description =
+		"Runs the cells of a boot plan (written by the qemu target's controller) on\n"
+		"this machine with full measurement, applying the plan's knobs around each\n"
+		"run, and writes hello, one record per run and a trailer as framed JSON lines\n"
+		"(docs/qemu.md). In a qemu guest the harness binary is PID 1 and does this\n"
+		"by itself: it mounts /proc, /sys, /dev and cgroup2, finds the virtio port\n"
+		"named harness.results, runs /plan.json and powers the guest off.",
+	.opts = agent_opts,
+	.nopts = sizeof(agent_opts) / sizeof(agent_opts[0]),
+	.min_args = 0,
+	.max_args = 0,
+	.run = run_agent,
+};
