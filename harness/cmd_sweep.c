@@ -250,7 +250,7 @@ static int open_store(struct cmd_ctx *ctx, enum store_mode mode, struct store **
 }
 
 /* Plan, then (unless --dry-run) the lock, then the store: bad input and a
- * second sweep on the machine are refused before the database is touched
+ * second sweep on the machine are dealt with before the database is touched
  * (with --resume the file comes from the database, which is read first). */
 static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 {
@@ -267,6 +267,7 @@ static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 	if (cli_str(ctx, "resume") && cli_flag(ctx, "new"))
 		return herr_set(err, EXIT_USAGE, "sweep: --new starts a sweep, --resume continues one: not both");
 	x.journal.fd = -1;
+	x.journal.machine_fd = -1;
 	if (cli_str(ctx, "resume") && open_store(ctx, mode, &st, err))
 		return -1;
 	rc = load_spec(ctx, st, &row, &spec, err);

@@ -26,7 +26,7 @@ struct sweep_exec {
 const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n);
 
 /* Take the journal (and with it this machine's sweep lock) before the
- * store is touched: a second sweep on the machine is refused up front. */
+ * store is touched: a second sweep on the machine waits up front. */
 int sweep_lock(struct sweep_exec *x, struct herr *err);
 /* Run every entry not done. 0 when the order is complete; -1 when
  * interrupted (SIGINT/SIGTERM) or the harness failed: knobs are restored

@@ -354,6 +354,62 @@ static int ensure_state_dir(struct herr *err)
 	return 0;
 }
 
+/* ---- the machine's lock ----
+ *
+ * Knobs are the machine's, not a results directory's: whatever
+ * HARNESS_STATE says, one sweep at a time may hold them. The lock file
+ * lives in /run/lock (cleared at boot, like the knobs themselves) and
+ * holds its owner's pid for the message of whoever has to wait. */
+
+static int open_machine_lock(void)
+{
+	static const char *const places[] = { "/run/lock/harness-knobs.lock", "/tmp/harness-knobs.lock" };
+
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+		char io[1536];
+		int fd;
+
+		io_path(places[i], io, sizeof(io));
+		fd = open(io, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
+static long long lock_owner(int fd)
+{
+	char buf[32] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	return n > 0 ? strtoll(buf, NULL, 10) : 0;
+}
+
+/* Blocks while another sweep holds it, saying so once; a signal (the
+ * sweep's handlers do not restart calls) ends the wait. */
+static int take_machine_lock(struct knob_journal *j, struct herr *err)
+{
+	char pid[32];
+	int fd = open_machine_lock();
+
+	if (fd < 0)
+		return herr_errno(err, EXIT_RUNTIME, "cannot open the machine's knob lock");
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		fprintf(stderr, "harness: another sweep (pid %lld) holds this machine's knobs; waiting "
+			"for it to finish (Ctrl-C gives up)\n", lock_owner(fd));
+		if (flock(fd, LOCK_EX)) {
+			herr_errno(err, EXIT_RUNTIME, "stopped waiting for the other sweep");
+			close(fd);
+			return -1;
+		}
+	}
+	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
+		pid[0] = '\0';	/* the pid is for messages only */
+	j->machine_fd = fd;
+	return 0;
+}
+
 static long long journal_pid(int fd)
 {
 	json_t *o = json_loadfd(fd, 0, NULL);
@@ -362,6 +418,8 @@ static long long journal_pid(int fd)
 	json_decref(o);
 	return pid;
 }
+
+static int replay(FILE *msg, int take_machine, struct herr *err);
 
 /* A journal already there: a live harness (locked), or one that was
  * killed and could not be replayed at start-up. */
@@ -380,7 +438,7 @@ static int check_existing(const char *file, struct herr *err)
 				"sweeps would disturb each other's measurements and knobs", pid, file);
 	}
 	close(fd);
-	return knobs_replay(stderr, err);
+	return replay(stderr, 0, err);
 }
 
 static void journal_free(struct knob_journal *j)
@@ -418,11 +476,15 @@ int journal_begin(struct knob_journal *j, const char *const *paths, size_t n,
 {
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
+	j->machine_fd = -1;
 	journal_file(j->file, sizeof(j->file));
-	if (ensure_state_dir(err) || check_existing(j->file, err))
+	if (ensure_state_dir(err) || take_machine_lock(j, err))
 		return -1;
-	if (read_previous(j, paths, n, err) || write_journal(j, err)) {
+	/* Under the lock: values read now are nobody else's changes. */
+	if (check_existing(j->file, err) || read_previous(j, paths, n, err) || write_journal(j, err)) {
 		journal_free(j);
+		close(j->machine_fd);
+		j->machine_fd = -1;
 		return -1;
 	}
 	return 0;
@@ -515,8 +577,11 @@ int journal_end(struct knob_journal *j, struct herr *err)
 			sync_dir_of(j->file);
 		close(j->fd);
 	}
+	if (j->machine_fd >= 0)
+		close(j->machine_fd);	/* after the journal is gone */
 	journal_free(j);
 	j->fd = -1;
+	j->machine_fd = -1;
 	return rc;
 }
 
@@ -601,10 +666,13 @@ static int replay_locked(int fd, const char *file, FILE *msg, struct herr *err)
 	return rc;
 }
 
-int knobs_replay(FILE *msg, struct herr *err)
+/* take_machine: also take the machine's lock (not held by the caller);
+ * while another sweep holds it, writing old values would undo its knobs
+ * under its runs, so the journal waits for a later command. */
+static int replay(FILE *msg, int take_machine, struct herr *err)
 {
 	char file[4096];
-	int fd, rc;
+	int fd, mfd = -1, rc;
 
 	journal_file(file, sizeof(file));
 	fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -612,11 +680,21 @@ int knobs_replay(FILE *msg, struct herr *err)
 		return errno == ENOENT ? 0 : herr_errno(err, EXIT_RUNTIME, "cannot read knob journal %s", file);
 	/* Locked: its harness is alive. Replaced or gone once we hold the
 	 * lock: its harness finished in between. */
-	if (flock(fd, LOCK_EX | LOCK_NB) || !same_file(fd, file)) {
+	if (flock(fd, LOCK_EX | LOCK_NB) || !same_file(fd, file) ||
+	    (take_machine && ((mfd = open_machine_lock()) < 0 || flock(mfd, LOCK_EX | LOCK_NB)))) {
+		if (mfd >= 0)
+			close(mfd);
 		close(fd);
 		return 0;
 	}
 	rc = replay_locked(fd, file, msg, err);
 	close(fd);
+	if (mfd >= 0)
+		close(mfd);
 	return rc;
+}
+
+int knobs_replay(FILE *msg, struct herr *err)
+{
+	return replay(msg, 1, err);
 }

@@ -4,7 +4,9 @@
  *
  * Before the first write, the values in force are saved in a journal file
  * ($HARNESS_STATE/knobs.journal, default results/knobs.journal), fsync'd
- * and locked (flock) for as long as the sweep runs. Each run applies its
+ * and locked (flock) for as long as the sweep runs, as is a machine-wide
+ * lock (/run/lock/harness-knobs.lock): one sweep at a time holds the
+ * machine's knobs, whatever its state directory. Each run applies its
  * variant's knobs and restores them afterwards; SIGINT/SIGTERM restore
  * before exiting; after SIGKILL the next harness invocation, whatever the
  * command, finds the journal unlocked and replays it (knobs_replay). */
@@ -45,7 +47,8 @@ size_t knob_governor_paths(char ***paths);
 
 struct knob_journal {
 	char file[4096];
-	int fd;			/* holds the lock; -1 when no journal */
+	int fd;			/* holds the journal's lock; -1 when no journal */
+	int machine_fd;		/* holds the machine's lock (one sweep at a time) */
 	struct knob *knobs;	/* path, previous (value unused) */
 	size_t n;
 	int *dirty;		/* written and not restored: 1 per run, 2 for the whole sweep */
@@ -54,8 +57,9 @@ struct knob_journal {
 /* Directory of the journal: $HARNESS_STATE, else "results". */
 void knobs_state_dir(char *out, size_t n);
 
-/* Read the values of paths now in force and write the journal before
- * anything changes. Refuses when another harness holds a journal. */
+/* Take the machine's lock (waiting, with a message, while another sweep
+ * holds it, whatever its HARNESS_STATE), read the values of paths now in
+ * force and write the journal before anything changes. */
 int journal_begin(struct knob_journal *j, const char *const *paths, size_t n,
 		  struct herr *err);
 /* Write path=value pairs (paths must be in the journal); on success
@@ -70,7 +74,8 @@ int journal_restore(struct knob_journal *j, struct herr *err);
 int journal_end(struct knob_journal *j, struct herr *err);
 
 /* Replay a journal left by a harness that was killed, saying so on msg.
- * A journal still locked belongs to a live harness and is left alone.
+ * A journal still locked belongs to a live harness and is left alone; so
+ * is any journal while another sweep holds the machine's lock.
  * Returns 0 when there is nothing left to restore, -1 when knobs could
  * not be restored (the journal is kept and err says why). */
 int knobs_replay(FILE *msg, struct herr *err);

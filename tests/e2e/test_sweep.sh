@@ -181,20 +181,34 @@ done
 n=$(q "$T/int.db" "select count(*) from runs")
 id=$(q "$T/int.db" "select substr(id,1,8) from sweeps")
 
-# One sweep at a time on a machine: a second one is refused while the
-# first holds the knob journal, and changes nothing.
+# One sweep at a time on a machine, whatever its state directory: a second
+# one waits for the first (saying so) before it touches its database or a
+# knob, then runs; one stopped while waiting changes nothing.
 "$H" sweep "$T/int.ini" --new -q --db "$T/busy.db" >/dev/null 2>&1 &
 pid=$!
 for i in $(seq 1 100); do
 	[ -e "$HARNESS_STATE/knobs.journal" ] && break
 	sleep 0.05
 done
-"$H" sweep "$T/two.ini" -q --db "$T/second.db" >/dev/null 2>"$T/second.err"
-check "a second concurrent sweep exits 3" test $? = 3
-check "... naming the running one" grep -q "another harness (pid $pid) is running a sweep" "$T/second.err"
-check "... and creates no database" test ! -e "$T/second.db"
+HARNESS_STATE="$T/state2" "$H" sweep "$T/two.ini" -q --db "$T/second.db" >/dev/null 2>"$T/second.err" &
+second=$!
+HARNESS_STATE="$T/state3" "$H" sweep "$T/two.ini" -q --db "$T/third.db" >/dev/null 2>"$T/third.err" &
+third=$!
+for i in $(seq 1 100); do
+	grep -q waiting "$T/second.err" && grep -q waiting "$T/third.err" && break
+	sleep 0.05
+done
+check "a second sweep waits, naming the running one" grep -q "another sweep (pid $pid) holds this machine's knobs; waiting" "$T/second.err"
+check "... before creating its database" test ! -e "$T/second.db"
+kill -INT $third
+wait $third
+check "a waiting sweep stopped by SIGINT exits 3" test $? = 3
+check "... having created no database" test ! -e "$T/third.db"
 kill -INT $pid
 wait $pid
+wait $second
+check "the waiting sweep runs once the first is done" test $? = 0
+check "... all of it" test "$(q "$T/second.db" "select count(*) from runs")" = 12
 check "THP settings restored after both" test "$(thp_state)" = "$thp_before"
 "$H" sweep --resume "$id" -q --db "$T/int.db" >/dev/null 2>"$T/resume.err"
 check "--resume ID finishes the sweep" test "$(q "$T/int.db" "select count(*) || ':' || count(distinct rep) from runs")" = "3:3"

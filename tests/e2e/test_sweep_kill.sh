@@ -40,14 +40,27 @@ cells=$("$H" sweep "$T/kill.ini" -n --db "$DB" | sed -n 's/^cells: \([0-9]*\) .*
 skipped=$("$H" sweep "$T/kill.ini" -n --db "$DB" | grep -c '\[skipped\]')
 live=$((cells - skipped))
 
-# Kill at a random moment in the first few seconds, a different one each
-# round (awk's rand seeded per round); the first round kills very early.
+# Kill at a random moment, a different one each round (awk's rand seeded
+# per round): the first round very early (while planning or taking the
+# journal), the others once the sweep has stored at least one more run than
+# before, plus a random part of a run, so kills land in every phase (knobs,
+# run, save, restore) and the sweep is still unfinished at the end.
+stored() { if [ -e "$DB" ]; then q "$DB" "select count(*) from runs" 2>/dev/null || echo 0; else echo 0; fi; }
 rounds=6
 replayed=0
 for round in $(seq 1 $rounds); do
-	delay=$(awk -v r="$round" -v s="$$" 'BEGIN { srand(s + r * 7919); print (r == 1 ? 0.05 : 0.2 + rand() * 1.8) }')
+	delay=$(awk -v r="$round" -v s="$$" 'BEGIN { srand(s + r * 7919); print (r == 1 ? 0.05 : rand() * 0.6) }')
+	want=$(($(stored) + 1))
+	when="${delay}s after run $want was stored"
+	[ "$round" = 1 ] && when="${delay}s after the start"
 	"$H" sweep "$T/kill.ini" -q --db "$DB" >/dev/null 2>&1 &
 	pid=$!
+	if [ "$round" -gt 1 ]; then
+		for i in $(seq 1 400); do
+			[ "$(stored)" -ge "$want" ] && break
+			sleep 0.05
+		done
+	fi
 	sleep "$delay"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
@@ -58,7 +71,7 @@ for round in $(seq 1 $rounds); do
 	"$H" sweeps --db "$DB" >/dev/null 2>"$T/replay.err"
 	if [ "$journal" = yes ]; then
 		replayed=$((replayed + 1))
-		check "round $round (killed after ${delay}s): the next command says it restored knobs" grep -q "restored from" "$T/replay.err"
+		check "round $round (killed $when): the next command says it restored knobs" grep -q "restored from" "$T/replay.err"
 	fi
 	check "round $round: journal gone after the next command" test ! -e "$HARNESS_STATE/knobs.journal"
 	check "round $round: THP settings back to their values before the sweep" test "$(thp_state)" = "$thp_before"
