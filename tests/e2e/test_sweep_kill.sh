@@ -7,7 +7,13 @@
 DB="$T/results.db"
 export HARNESS_STATE="$T/state"
 THP=/sys/kernel/mm/transparent_hugepage
-thp_state() { find "$THP" -type f -perm -200 ! -path '*/stats/*' | sort | while read -r f; do echo "$f=$(cat "$f")"; done; }
+# Every writable THP/mTHP/khugepaged setting, as path=value lines.
+# Comparisons of THP settings hold the machine's knob lock, so on a shared
+# machine they wait for someone else's sweep to finish and see settled values.
+KLOCK=/run/lock/harness-knobs.lock
+[ -w /run/lock ] || KLOCK=/tmp/harness-knobs.lock
+THP_CMD='find /sys/kernel/mm/transparent_hugepage -type f -perm -200 ! -path "*/stats/*" | sort | while read -r f; do echo "$f=$(cat "$f")"; done'
+thp_state() { flock "$KLOCK" sh -c "$THP_CMD"; }
 thp_before=$(thp_state)
 overcommit_before=$(cat /proc/sys/vm/overcommit_memory)
 
@@ -67,8 +73,14 @@ for round in $(seq 1 $rounds); do
 	sleep 0.1
 	journal=no
 	[ -e "$HARNESS_STATE/knobs.journal" ] && journal=yes
-	# Any command replays a journal left behind, and says so.
-	"$H" sweeps --db "$DB" >/dev/null 2>"$T/replay.err"
+	# Any command replays a journal left behind, and says so — once no
+	# other sweep (someone else's, on a shared machine) holds the knobs.
+	: >"$T/replay.err"
+	for i in $(seq 1 240); do
+		"$H" sweeps --db "$DB" >/dev/null 2>>"$T/replay.err"
+		[ -e "$HARNESS_STATE/knobs.journal" ] || break
+		sleep 0.5
+	done
 	if [ "$journal" = yes ]; then
 		replayed=$((replayed + 1))
 		check "round $round (killed $when): the next command says it restored knobs" grep -q "restored from" "$T/replay.err"

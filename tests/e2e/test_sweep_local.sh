@@ -7,7 +7,13 @@ DB="$T/results.db"
 export HARNESS_STATE="$T/state"
 LOCAL="$(dirname "$0")/../../sweeps/local.ini"
 THP=/sys/kernel/mm/transparent_hugepage
-thp_state() { find "$THP" -type f -perm -200 ! -path '*/stats/*' | sort | while read -r f; do echo "$f=$(cat "$f")"; done; }
+# Every writable THP/mTHP/khugepaged setting, as path=value lines.
+# Comparisons of THP settings hold the machine's knob lock, so on a shared
+# machine they wait for someone else's sweep to finish and see settled values.
+KLOCK=/run/lock/harness-knobs.lock
+[ -w /run/lock ] || KLOCK=/tmp/harness-knobs.lock
+THP_CMD='find /sys/kernel/mm/transparent_hugepage -type f -perm -200 ! -path "*/stats/*" | sort | while read -r f; do echo "$f=$(cat "$f")"; done'
+thp_state() { flock "$KLOCK" sh -c "$THP_CMD"; }
 thp_before=$(thp_state)
 # median VARIANT SIZE_BYTES: median region minor faults of the gups runs.
 median() {
