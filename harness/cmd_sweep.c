@@ -12,7 +12,9 @@
 #include "sweep/exec.h"
 #include "sweep/plan.h"
 #include "sweep/spec.h"
+#include "sweep/qemu.h"
 #include "sweep/summary.h"
+#include "target/qemu_cli.h"
 
 static const struct opt_spec sweep_opts[] = {
 	{ "dry-run", 'n', OPT_FLAG, NULL, NULL,
@@ -22,6 +24,7 @@ static const struct opt_spec sweep_opts[] = {
 	{ "new", 0, OPT_FLAG, NULL, NULL,
 	  "start a new sweep even when one with the same file is unfinished or complete" },
 	{ "quiet", 'q', OPT_FLAG, NULL, NULL, "no progress on stderr" },
+	QEMU_OPTS,
 	OPT_DB,
 };
 
@@ -193,6 +196,9 @@ static int finish(struct sweep_exec *x, struct sweep_row *row, int ran, struct h
 
 	if (sweep_summary(x->st, x->plan, row->id, stdout, err))
 		return -1;
+	if (!strcmp(x->plan->spec.target, "qemu") &&
+	    sweep_summary_qemu(x->st, x->plan, row->id, stdout, err))
+		return -1;
 	if (!ran || store_sweep_get(x->st, row->id, &now, err))
 		return ran ? -1 : 0;
 	if (now.failed_runs) {
@@ -274,6 +280,10 @@ static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 	if (rc == 0)
 		rc = plan_make(&spec, &plan, err);
 	if (rc == 0) {
+		struct qemu_opts qo;
+
+		qemu_cli_opts(ctx, &qo);
+		sweep_qemu_set_opts(&qo);
 		x.plan = &plan;
 		if (!dry) {
 			/* From the journal on, a signal stops the sweep between
@@ -311,7 +321,12 @@ const struct cmd_spec cmd_sweep = {
 		"SIGKILL the next harness command does. Every run is stored in one transaction with\n"
 		"the knobs and noise controls in force. Running the same file again resumes an\n"
 		"unfinished sweep (exactly the missing repetitions); a complete one is shown, not\n"
-		"rerun, unless --new. The end is a table of medians per variant.",
+		"rerun, unless --new. The end is a table of medians per variant.\n"
+		"\n"
+		"With target = qemu every variant is a kernel variant booted in\n"
+		"qemu-system-aarch64: kernels and the guest bundle are built first (cached),\n"
+		"then each boot runs one repetition of every cell of its variant (order\n"
+		"interleaved) or all of them (grouped); see docs/qemu.md.",
 	.opts = sweep_opts,
 	.nopts = sizeof(sweep_opts) / sizeof(sweep_opts[0]),
 	.min_args = 0,

@@ -7,6 +7,7 @@
 #include "runner.h"
 #include "sweep/exec.h"
 #include "sweep/progress.h"
+#include "sweep/qemu.h"
 
 static int has_path(const char **v, size_t n, const char *p)
 {
@@ -27,7 +28,8 @@ const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n)
 	*n = 0;
 	if (!v)
 		return NULL;
-	for (size_t i = 0; i < p->spec.nvariants; i++)
+	/* On target qemu the knobs are written in the guest, never here. */
+	for (size_t i = 0; strcmp(p->spec.target, "qemu") && i < p->spec.nvariants; i++)
 		for (size_t k = 0; !p->skip[i] && k < p->spec.variants[i].nknobs; k++)
 			if (!has_path(v, *n, p->spec.variants[i].knobs[k].path))
 				v[(*n)++] = p->spec.variants[i].knobs[k].path;
@@ -230,6 +232,8 @@ int sweep_execute(struct sweep_exec *x, struct herr *err)
 	struct progress pg;
 	int rc = 0;
 
+	if (!strcmp(x->plan->spec.target, "qemu"))
+		return sweep_execute_qemu(x, err);
 	if (sysinfo_collect(&mi, &ki, err))
 		return -1;
 	runner_catch_signals();

@@ -11,6 +11,7 @@
 #include "subproc.h"
 #include "sweep/knobs.h"
 #include "sweep/plan.h"
+#include "sweep/qemu.h"
 #include "workload.h"
 
 #define MAX_CELLS 100000
@@ -42,12 +43,13 @@ static int at(const struct sweep_spec *s, int line, struct herr *err, const char
 
 static int check_target(const struct sweep_spec *s, struct herr *err)
 {
-	if (!strcmp(s->target, "local"))
+	if (!strcmp(s->target, "local") || !strcmp(s->target, "qemu"))
 		return 0;
-	if (!strcmp(s->target, "qemu") || !strcmp(s->target, "ssh") || !strcmp(s->target, "lava"))
+	if (!strcmp(s->target, "ssh") || !strcmp(s->target, "lava"))
 		return at(s, s->target_line, err,
 			  "target = '%s': not available yet; this harness runs sweeps on target local "
-			  "(the running kernel, variants that differ by knobs)", s->target);
+			  "(the running kernel, variants that differ by knobs) and qemu (kernel variants "
+			  "booted in qemu-system-aarch64)", s->target);
 	return at(s, s->target_line, err, "target = '%s': unknown target (local, qemu, ssh, lava)",
 		  s->target);
 }
@@ -444,7 +446,12 @@ int plan_make(struct sweep_spec *spec, struct sweep_plan *p, struct herr *err)
 	memset(p, 0, sizeof(*p));
 	p->spec = *spec;
 	memset(spec, 0, sizeof(*spec));
-	if (check_target(&p->spec, err) || check_noise(p, err) || check_variants(p, err) ||
+	/* On target qemu the knobs, CPUs and launchers are the guest's:
+	 * sweep/plan_qemu.c checks them instead. */
+	int qemu = !strcmp(p->spec.target, "qemu");
+
+	if (check_target(&p->spec, err) ||
+	    (qemu ? plan_check_qemu(p, err) : check_noise(p, err) || check_variants(p, err)) ||
 	    resolve_workloads(p, err) || expand_cells(p, err) || build_order(p, err)) {
 		plan_free(p);
 		return -1;

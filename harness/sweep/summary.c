@@ -224,6 +224,16 @@ static size_t first_live(const struct sweep_plan *p)
 	return 0;
 }
 
+/* Times and rates measured in an emulator say nothing about hardware:
+ * on target qemu their rows say so. */
+static int emulated_time(const struct sweep_plan *p, int k, const char *unit)
+{
+	if (strcmp(p->spec.target, "qemu"))
+		return 0;
+	return k == K_TIME || (k == K_PRIMARY && (!strcmp(unit, "s") || !strcmp(unit, "ns") ||
+						  strstr(unit, "/s")));
+}
+
 static void row_label(const struct summary *sm, size_t g, int k, char *label, size_t n)
 {
 	int region = 0;
@@ -231,10 +241,12 @@ static void row_label(const struct summary *sm, size_t g, int k, char *label, si
 	for (size_t v = 0; v < sm->p->spec.nvariants; v++)
 		region |= sm->cells[v * sm->p->ngroups + g].region[k];
 	if (k == K_PRIMARY)
-		snprintf(label, n, "%s%s%s%s", sm->groups[g].primary,
-			 *sm->groups[g].unit ? " [" : "", sm->groups[g].unit, *sm->groups[g].unit ? "]" : "");
+		snprintf(label, n, "%s%s%s%s%s", sm->groups[g].primary,
+			 *sm->groups[g].unit ? " [" : "", sm->groups[g].unit, *sm->groups[g].unit ? "]" : "",
+			 emulated_time(sm->p, k, sm->groups[g].unit) ? " (emulated)" : "");
 	else
-		snprintf(label, n, "%s%s", key_names[k], region ? " (region)" : "");
+		snprintf(label, n, "%s%s%s", key_names[k], region ? " (region)" : "",
+			 emulated_time(sm->p, k, "") ? " (emulated)" : "");
 }
 
 static void print_row(struct summary *sm, size_t g, int k, int lw, int width, FILE *out)

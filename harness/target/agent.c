@@ -114,6 +114,25 @@ static void run_opts_of(const struct boot_plan *p, const struct boot_cell *c, ch
 	ro->settings_extra = p->settings_json;
 }
 
+/* The plan's settings with the cell's own on top (caller frees). */
+static char *merged_settings(const struct boot_plan *p, const struct boot_cell *c)
+{
+	json_t *j = json_loads(p->settings_json ? p->settings_json : "{}", 0, NULL);
+	json_t *cj = c->settings_json ? json_loads(c->settings_json, 0, NULL) : NULL;
+	char *out;
+
+	if (!json_is_object(j)) {
+		json_decref(j);
+		j = json_object();
+	}
+	if (json_is_object(cj))
+		json_object_update(j, cj);
+	out = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	json_decref(cj);
+	return out;
+}
+
 static void record_of(const struct boot_plan *p, const struct boot_cell *c, struct run_record *r)
 {
 	record_init(r);
@@ -142,16 +161,21 @@ static int run_cell(const struct boot_plan *p, size_t i, char **launcher, struct
 	struct run_opts ro;
 	struct herr e = { 0 };
 
+	char *settings = merged_settings(p, &p->cells[i]);
+
 	record_of(p, &p->cells[i], r);
 	run_opts_of(p, &p->cells[i], launcher, &ro);
+	ro.settings_extra = settings;
 	if (knobs_apply(p, r, &e)) {
 		knobs_restore(r);
 		fail_record(r, e.msg);
+		free(settings);
 		return 0;
 	}
 	if (runner_run(&ro, r, &e))
 		fail_record(r, e.msg);
 	knobs_restore(r);
+	free(settings);
 	return runner_interrupted ? -1 : 0;
 }
 

@@ -37,6 +37,7 @@ static void cell_free(struct boot_cell *c)
 	strv_free(c->params, c->nparams);
 	free(c->params_json);
 	strv_free(c->events, c->nevents);
+	free(c->settings_json);
 }
 
 void bootplan_free(struct boot_plan *p)
@@ -82,7 +83,7 @@ static json_t *parsed_or_null(const char *text)
 
 static json_t *cell_json(const struct boot_cell *c)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:i, s:b, s:i, s:i, s:o, s:b, s:b, s:b}",
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:i, s:b, s:i, s:i, s:o, s:b, s:b, s:b}",
 			 "id", c->id, "workload", c->workload, "program", c->program,
 			 "params", strv_json(c->params, c->nparams),
 			 "params_json", parsed_or_null(c->params_json), "seed", (json_int_t)c->seed,
@@ -90,6 +91,10 @@ static json_t *cell_json(const struct boot_cell *c)
 			 "timeout_s", (int)c->timeout_s, "events", strv_json(c->events, c->nevents),
 			 "use_cgroup", c->use_cgroup, "aslr_off", c->aslr_off,
 			 "drop_caches", c->drop_caches);
+
+	if (j && c->settings_json)
+		json_object_set_new(j, "settings", parsed_or_null(c->settings_json));
+	return j;
 }
 
 json_t *bootplan_to_json(const struct boot_plan *p)
@@ -155,6 +160,8 @@ static int cell_from(const json_t *j, struct boot_cell *c, size_t i, struct herr
 			"drop_caches", &c->drop_caches) || strlen(id) != 36)
 		return herr_set(err, EXIT_RUNTIME, "boot plan: cell %zu: missing or mistyped field", i);
 	copy(c->id, sizeof(c->id), id);
+	if (json_is_object(json_object_get(j, "settings")))
+		c->settings_json = json_dumps(json_object_get(j, "settings"), JSON_COMPACT);
 	c->workload = strdup(workload);
 	c->program = strdup(program);
 	c->params_json = json_is_null(pj) ? NULL : json_dumps(pj, JSON_COMPACT);

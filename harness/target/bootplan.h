@@ -27,6 +27,7 @@ struct boot_cell {
 	char **events;		/* portable counter names; none: all */
 	size_t nevents;
 	int use_cgroup, aslr_off, drop_caches;
+	char *settings_json;	/* merged over the plan's settings for this run; NULL: none */
 };
 
 /* Faults the agent makes on purpose, for the tests of the controller's

@@ -141,7 +141,7 @@ int qemu_check_opts(const struct qemu_opts *o, struct herr *err)
 {
 	const char *fs = opt_or(o->scratch_fs, "ext4"), *cpu = opt_or(o->cpu, "neoverse-n1");
 
-	if (!size_ok(opt_or(o->mem, "2G"), 1))
+	if (!size_ok(opt_or(o->mem, "3G"), 1))
 		return herr_set(err, EXIT_USAGE, "qemu: memory size '%s' is not a number with an optional "
 				"K/M/G suffix", o->mem);
 	if (!size_ok(opt_or(o->scratch_size, "1G"), 1))
@@ -354,7 +354,7 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_kernel *k,
 	arg(a, "%s", opt_or(o->qemu, "qemu-system-aarch64"));
 	arg(a, "-M"); arg(a, "virt");
 	arg(a, "-cpu"); arg(a, "%s", opt_or(o->cpu, "neoverse-n1"));
-	arg(a, "-m"); arg(a, "%s", opt_or(o->mem, "2G"));
+	arg(a, "-m"); arg(a, "%s", opt_or(o->mem, "3G"));
 	arg(a, "-smp"); arg(a, "%d", o->smp ? o->smp : 2);
 	arg(a, "-nodefaults"); arg(a, "-display"); arg(a, "none"); arg(a, "-no-reboot");
 	arg(a, "-serial"); arg(a, "stdio");

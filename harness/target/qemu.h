@@ -29,7 +29,7 @@
 struct qemu_opts {
 	const char *qemu;		/* program; NULL: qemu-system-aarch64 */
 	const char *cpu;		/* -cpu; NULL: neoverse-n1 (libpfm4 knows its PMU) */
-	const char *mem;		/* -m; NULL: 2G */
+	const char *mem;		/* -m; NULL: 3G */
 	int smp;			/* -smp; 0: 2 */
 	unsigned boot_timeout_s;	/* no hello within this: failed; 0: 60 */
 	unsigned hang_timeout_s;	/* a cell without its own timeout; 0: 1800 */

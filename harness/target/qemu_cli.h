@@ -10,7 +10,7 @@
 
 #define QEMU_OPTS \
 	{ "qemu-cpu", 0, OPT_STRING, "MODEL", "neoverse-n1", "qemu: CPU model (-cpu); neoverse-n1 has a PMU libpfm4 knows" }, \
-	{ "qemu-mem", 0, OPT_STRING, "SIZE", "2G", "qemu: guest memory (-m)" }, \
+	{ "qemu-mem", 0, OPT_STRING, "SIZE", "3G", "qemu: guest memory (-m); 3G lets the 64k kernel find a free 512 MiB PMD folio" }, \
 	{ "qemu-smp", 0, OPT_INT, "N", "2", "qemu: guest CPUs (-smp, 1 to 8)" }, \
 	{ "scratch-fs", 0, OPT_STRING, "FS", "ext4", "qemu: file system of the scratch disk at /mnt/scratch: ext4, xfs or none" }, \
 	{ "boot-timeout", 0, OPT_INT, "S", "60", "qemu: a guest whose agent has not said hello after S seconds fails" }, \

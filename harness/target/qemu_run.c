@@ -86,7 +86,7 @@ static int make_settings(struct qemu_session *s, struct herr *err)
 	json_t *j = json_pack("{s:b, s:s, s:{s:s, s:s, s:i, s:s, s:s, s:s, s:s}}",
 			      "emulated", 1, "target", "qemu", "qemu",
 			      "machine", "virt", "cpu", opt_or(o->cpu, "neoverse-n1"),
-			      "smp", o->smp ? o->smp : 2, "mem", opt_or(o->mem, "2G"),
+			      "smp", o->smp ? o->smp : 2, "mem", opt_or(o->mem, "3G"),
 			      "accel", "tcg", "scratch_fs", opt_or(o->scratch_fs, "ext4"),
 			      "bundle", s->bundle.key);
 
@@ -95,7 +95,7 @@ static int make_settings(struct qemu_session *s, struct herr *err)
 	/* The hostname names the emulated machine, and through it the
 	 * machines row its runs share. */
 	snprintf(s->hostname, sizeof(s->hostname), "qemu-%s-%dcpu-%s", opt_or(o->cpu, "neoverse-n1"),
-		 o->smp ? o->smp : 2, opt_or(o->mem, "2G"));
+		 o->smp ? o->smp : 2, opt_or(o->mem, "3G"));
 	return s->settings_json ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
 }
 
@@ -138,6 +138,14 @@ void qemu_session_close(struct qemu_session *s)
 
 /* ---- one boot ---- */
 
+static int64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 struct boot_ctx {
 	struct qemu_session *s;
 	struct store *st;
@@ -154,7 +162,7 @@ static int fill_plan(const struct qemu_session *s, const char *sweep_id,
 {
 	const struct kvariant *v = s->kb.v;
 
-	snprintf(p->variant, sizeof(p->variant), "%s", v->name);
+	snprintf(p->variant, sizeof(p->variant), "%s", s->label[0] ? s->label : v->name);
 	snprintf(p->sweep_id, sizeof(p->sweep_id), "%s", sweep_id ? sweep_id : "");
 	snprintf(p->hostname, sizeof(p->hostname), "%s", s->hostname);
 	if (strcmp(opt_or(s->opts.scratch_fs, "ext4"), "none")) {
@@ -162,11 +170,14 @@ static int fill_plan(const struct qemu_session *s, const char *sweep_id,
 		p->scratch_dir = strdup("/mnt/scratch");
 	}
 	p->settings_json = strdup(s->settings_json);
-	p->knob_paths = calloc(v->nknobs + 1, sizeof(char *));
-	p->knob_values = calloc(v->nknobs + 1, sizeof(char *));
-	for (size_t i = 0; p->knob_paths && p->knob_values && i < v->nknobs; i++, p->nknobs++) {
-		p->knob_paths[i] = strdup(v->knobs[i].path);
-		p->knob_values[i] = strdup(v->knobs[i].value);
+	p->knob_paths = calloc(v->nknobs + s->nxknobs + 1, sizeof(char *));
+	p->knob_values = calloc(v->nknobs + s->nxknobs + 1, sizeof(char *));
+	for (size_t i = 0; p->knob_paths && p->knob_values && i < v->nknobs + s->nxknobs;
+	     i++, p->nknobs++) {
+		int own = i < v->nknobs;
+
+		p->knob_paths[i] = strdup(own ? v->knobs[i].path : s->xknob_paths[i - v->nknobs]);
+		p->knob_values[i] = strdup(own ? v->knobs[i].value : s->xknob_values[i - v->nknobs]);
 	}
 	p->launcher = bootplan_strv((const char *const *)s->launcher, s->nlauncher);
 	p->nlauncher = s->nlauncher;
@@ -194,6 +205,7 @@ static int fill_plan(const struct qemu_session *s, const char *sweep_id,
 		b->use_cgroup = c->use_cgroup;
 		b->aslr_off = c->aslr_off;
 		b->drop_caches = c->drop_caches;
+		b->settings_json = c->settings_json ? strdup(c->settings_json) : NULL;
 		if (!b->workload || !b->program || !b->params || !b->events)
 			return herr_set(err, EXIT_RUNTIME, "out of memory");
 	}
@@ -361,9 +373,9 @@ int qemu_session_boot(struct qemu_session *s, struct store *st, const char *swee
 	uuid_v4(row.id);
 	snprintf(sum->boot_id, sizeof(sum->boot_id), "%s", row.id);
 	snprintf(row.sweep_id, sizeof(row.sweep_id), "%s", sweep_id ? sweep_id : "");
-	snprintf(row.variant, sizeof(row.variant), "%s", s->kb.v->name);
+	snprintf(row.variant, sizeof(row.variant), "%s", s->label[0] ? s->label : s->kb.v->name);
 	snprintf(row.target, sizeof(row.target), "qemu");
-	row.started_ns = (int64_t)time(NULL) * 1000000000LL;
+	row.started_ns = wall_ns();
 	row.settings_json = s->settings_json;
 	rc = fill_plan(s, sweep_id, cells, n, test, &p, err);
 	if (!rc)

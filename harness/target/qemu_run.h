@@ -29,6 +29,7 @@ struct qemu_cell {
 	const char *const *events;
 	size_t nevents;
 	int use_cgroup, aslr_off, drop_caches;
+	const char *settings_json;	/* merged into this run's settings; NULL: none */
 };
 
 struct qemu_session {
@@ -40,6 +41,12 @@ struct qemu_session {
 	size_t nlauncher;
 	char hostname[64];
 	char *settings_json;		/* merged into every run's settings */
+	/* Set by a sweep after qemu_session_open: the name its runs are
+	 * stored under ("" = the kernel variant's) and knobs applied after
+	 * the kernel variant's own. The strings stay the caller's. */
+	char label[64];
+	const char *const *xknob_paths, *const *xknob_values;
+	size_t nxknobs;
 };
 
 /* Check the options and the variant, build its kernel when the cache does
