@@ -344,19 +344,30 @@ static void log_argv(struct bctx *c, const char *what, const char *const *argv)
 	fflush(c->log);
 }
 
+static int interrupted(struct herr *err)
+{
+	return herr_set(err, EXIT_RUNTIME, "interrupted by signal %d; nothing was cached",
+			kproc_caught());
+}
+
 /* Run one program of the build; its output goes to the log. Returns its
- * exit status (0 ok), or -1 when it could not be started. */
+ * exit status (0 ok), or -1 when it could not be started or the harness
+ * was interrupted meanwhile. */
 static int run(struct bctx *c, const char *what, const char *const *argv, const char *cwd,
 	       struct herr *err)
 {
 	struct kproc p = { .argv = argv, .cwd = cwd, .envp = c->env, .out_fd = -1,
-			   .on_line = on_line, .arg = c, .merge_stderr = 1 };
+			   .on_line = on_line, .arg = c, .merge_stderr = 1, .own_group = 1 };
 	int rc;
 
+	if (kproc_caught())
+		return interrupted(err);
 	log_argv(c, what, argv);
 	c->first_error[0] = '\0';
 	rc = kproc_run(&p, err);
 	fflush(c->log);
+	if (rc >= 0 && kproc_caught())
+		return interrupted(err);
 	return rc;
 }
 
@@ -733,11 +744,15 @@ int kbuild_run(struct kbuild *b, const struct kbuild_opts *o, struct herr *err)
 	if (!c.failed_log)
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
 	current = &c;
+	/* An interrupted build stops its make and cleans up like a failed one:
+	 * no temporary trees left behind for the next build to remove. */
+	kproc_catch_signals();
 	rc = build_steps(&c, err);
 	current = NULL;
 	status_end(&c);
 	b->seconds = since(&c.start);
 	finish(&c, rc != 0);
+	kproc_release_signals();
 	b->cached = rc == 0;
 	return rc;
 }

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,39 @@
 #include "proc.h"
 
 extern char **environ;
+
+static volatile sig_atomic_t child_group;	/* pgid of a running own_group child */
+static volatile sig_atomic_t caught;
+static struct sigaction saved[3];
+static const int catchable[3] = { SIGINT, SIGTERM, SIGHUP };
+
+static void on_signal(int sig)
+{
+	caught = sig;
+	if (child_group > 0)
+		kill(-child_group, SIGTERM);
+}
+
+void kproc_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	caught = 0;
+	for (int i = 0; i < 3; i++)
+		sigaction(catchable[i], &sa, &saved[i]);
+}
+
+void kproc_release_signals(void)
+{
+	for (int i = 0; i < 3; i++)
+		sigaction(catchable[i], &saved[i], NULL);
+}
+
+int kproc_caught(void)
+{
+	return caught;
+}
 
 static int setup_actions(posix_spawn_file_actions_t *fa, const struct kproc *p, int pipe_w)
 {
@@ -77,6 +111,7 @@ static int wait_status(pid_t pid)
 int kproc_run(const struct kproc *p, struct herr *err)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	int pfd[2] = { -1, -1 };
 	int use_pipe = p->out_fd < 0 && p->on_line;
 	pid_t pid;
@@ -85,10 +120,21 @@ int kproc_run(const struct kproc *p, struct herr *err)
 	if (use_pipe && pipe2(pfd, O_CLOEXEC))
 		return herr_errno(err, EXIT_RUNTIME, "pipe");
 	rc = setup_actions(&fa, p, pfd[1]);
+	posix_spawnattr_init(&attr);
+	if (p->own_group) {
+		posix_spawnattr_setpgroup(&attr, 0);
+		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	}
 	if (!rc)
-		rc = posix_spawnp(&pid, p->argv[0], &fa, NULL, (char *const *)p->argv,
+		rc = posix_spawnp(&pid, p->argv[0], &fa, &attr, (char *const *)p->argv,
 				  p->envp ? p->envp : environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (!rc && p->own_group) {
+		child_group = pid;
+		if (caught)	/* the signal came before the child had a group */
+			kill(-pid, SIGTERM);
+	}
 	if (pfd[1] >= 0)
 		close(pfd[1]);
 	if (rc) {
@@ -101,7 +147,10 @@ int kproc_run(const struct kproc *p, struct herr *err)
 		pump_lines(pfd[0], p->on_line, p->arg);
 		close(pfd[0]);
 	}
-	return wait_status(pid);
+	rc = wait_status(pid);
+	if (p->own_group)
+		child_group = 0;
+	return rc;
 }
 
 struct capture {

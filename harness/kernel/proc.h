@@ -19,6 +19,7 @@ struct kproc {
 	kproc_line_fn on_line;		/* used when out_fd < 0; NULL: discard output */
 	void *arg;
 	int merge_stderr;		/* stderr with stdout; otherwise to /dev/null */
+	int own_group;			/* own process group, which caught signals reach */
 };
 
 /* Run to completion. Returns the exit status (0-255, or 128+signal), or -1
@@ -30,6 +31,13 @@ int kproc_capture(const char *const *argv, const char *cwd, char **out, struct h
 /* The environment with the named variables removed and "NAME=value"
  * entries of set added (replacing any earlier value). Free with free(). */
 char **kproc_env(const char *const *unset, const char *const *set);
+/* While caught: SIGINT, SIGTERM and SIGHUP are recorded and passed on (as
+ * SIGTERM) to the process group of a running own_group child, instead of
+ * killing the harness, so the caller can clean up. kproc_caught() returns
+ * the signal (0 none). */
+void kproc_catch_signals(void);
+void kproc_release_signals(void);
+int kproc_caught(void);
 /* 1 when prog is an executable on PATH (or a path to one). */
 int kproc_on_path(const char *prog);
 

@@ -135,7 +135,8 @@ static int dir_identity(struct ksource *s, struct herr *err)
 	nlisting = 0;
 	root_len = strlen(s->path);
 	rc = nftw(s->path, list_one, 64, FTW_PHYS);
-	qsort(listing, nlisting, sizeof(*listing), cmp_str);
+	if (nlisting)
+		qsort(listing, nlisting, sizeof(*listing), cmp_str);
 	ksha256_init(&h);
 	for (size_t i = 0; i < nlisting; i++) {
 		if (listing[i])

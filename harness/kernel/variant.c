@@ -485,7 +485,8 @@ int kvariant_names(const char *kdir, char ***names, size_t *n, struct herr *err)
 	}
 	closedir(d);
 	free(dir);
-	qsort(*names, *n, sizeof(**names), cmp_str);
+	if (*n)
+		qsort(*names, *n, sizeof(**names), cmp_str);
 	return 0;
 }
 
@@ -547,7 +548,8 @@ static int inherit(struct kvariant *v, const struct kvariant *b)
 		k[i].path = strdup(b->knobs[i].path);
 		k[i].value = strdup(b->knobs[i].value);
 	}
-	memcpy(k + b->nknobs, v->knobs, v->nknobs * sizeof(*k));
+	if (v->nknobs)
+		memcpy(k + b->nknobs, v->knobs, v->nknobs * sizeof(*k));
 	free(v->knobs);
 	v->knobs = k;
 	v->nknobs = n;
@@ -773,7 +775,8 @@ static int read_series_dir(const char *dir, struct kpatch **out, size_t *n, stru
 		names[nn++] = strdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), cmp_str);
+	if (nn)
+		qsort(names, nn, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < nn; i++)
 		add_patch(out, n, kfs_join(dir, names[i]), 1);
 	free_words(names, nn);

@@ -1,13 +1,15 @@
 #!/bin/sh
 # A missing cross compiler, an unknown config option, an option olddefconfig
 # drops, a patch that does not apply and a source that is not a kernel each
-# exit 2 with one line naming the cause, and leave the cache as it was.
+# exit 2 with one line naming the cause, and leave the cache as it was; so
+# does an interrupted build (exit 3).
 . "$(dirname "$0")/lib.sh"
 
 # The default source extracted (a cache hit after test_10_pages.sh).
 build 4k
 check "4k available" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || printf '#   %s\n' "$err"
+img4=$out
 
 # PATH without the cross compiler (everything else still there).
 if [ "$(uname -m)" != aarch64 ]; then
@@ -74,6 +76,27 @@ expect_usage "tarball that is not a kernel" notkernel.tar.xz "not a kernel tarba
 snapshot
 build 4k --source "$T/nonexistent"
 expect_usage "source that does not exist" "$T/nonexistent"
+
+# A build interrupted by SIGTERM (a --force rebuild of 4k, whose entry
+# must survive): its make is stopped, its temporary trees removed.
+snapshot
+"$H" kernel build 4k --force >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 10
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+err=$(cat "$T/err")
+check "interrupted build: exit 3" [ "$rc" -eq 3 ]
+case "$err" in *"interrupted by signal 15"*) ok "interrupted build: says so" ;;
+*) not_ok "interrupted build: says so" "$err" ;; esac
+sleep 1
+check "interrupted build: cache unchanged" [ "$(listing)" = "$before" ]
+check "interrupted build: no temporary trees left" \
+	[ -z "$(cd "$HARNESS_CACHE/kernels" && find builds src -maxdepth 2 -name '.tmp-*' -o -maxdepth 2 -name 'obj-*')" ]
+check "interrupted build: no make left running" \
+	sh -c "! ps -eo args | grep -v grep | grep -q -- 'O=$HARNESS_CACHE/kernels'"
+check "interrupted build: the 4k Image still there" is_arm64 "$img4"
 
 # Variant files.
 printf '[variant]\nfragments = base\nbogus = 1\n' >"$T/kernels/variants/badkey.ini"

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -454,6 +455,76 @@ static void test_stale_entries(void **state)
 	free(other);
 }
 
+static void test_proc(void **state)
+{
+	const char *echo_argv[] = { "sh", "-c", "echo one; echo two >&2; echo three", NULL };
+	const char *fail_argv[] = { "sh", "-c", "exit 7", NULL };
+	const char *none_argv[] = { "/nonexistent/prog", NULL };
+	const char *unset[] = { "HARNESS_T_GONE", NULL };
+	const char *set[] = { "HARNESS_T_NEW=1", "HARNESS_T_KEEP=new", NULL };
+	struct herr err = { 0 };
+	char *out;
+	char **env;
+	int gone = 0, added = 0, keep = 0;
+
+	(void)state;
+	/* stdout only; stderr is dropped; the last newline removed */
+	assert_int_equal(kproc_capture(echo_argv, NULL, &out, &err), 0);
+	assert_string_equal(out, "one\nthree");
+	free(out);
+	assert_int_equal(kproc_capture(fail_argv, NULL, &out, &err), 7);
+	free(out);
+	assert_int_equal(kproc_capture(none_argv, NULL, &out, &err), -1);
+	assert_null(out);
+	assert_non_null(strstr(err.msg, "/nonexistent/prog"));
+
+	setenv("HARNESS_T_GONE", "x", 1);
+	setenv("HARNESS_T_KEEP", "old", 1);
+	env = kproc_env(unset, set);
+	for (char **e = env; *e; e++) {
+		gone += !strncmp(*e, "HARNESS_T_GONE=", 15);
+		added += !strcmp(*e, "HARNESS_T_NEW=1");
+		keep += !strncmp(*e, "HARNESS_T_KEEP=", 15);
+		if (!strncmp(*e, "HARNESS_T_KEEP=", 15))
+			assert_string_equal(*e, "HARNESS_T_KEEP=new");
+	}
+	free(env);
+	assert_int_equal(gone, 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(keep, 1);
+	assert_true(kproc_on_path("sh"));
+	assert_false(kproc_on_path("harness-no-such-program"));
+}
+
+/* A SIGTERM to the harness during a child in its own group stops the
+ * child (the whole group) and is recorded instead of killing us. */
+static void test_signal_forwarding(void **state)
+{
+	const char *argv[] = { "sh", "-c", "sleep 30 & sleep 30; wait", NULL };
+	struct kproc p = { .argv = argv, .out_fd = -1, .own_group = 1 };
+	struct herr err;
+	struct timespec t0, t1;
+	pid_t me = getpid(), killer;
+	int rc;
+
+	(void)state;
+	kproc_catch_signals();
+	killer = fork();
+	if (killer == 0) {
+		usleep(300000);
+		kill(me, SIGTERM);
+		_exit(0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = kproc_run(&p, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waitpid(killer, NULL, 0);
+	assert_int_equal(kproc_caught(), SIGTERM);
+	kproc_release_signals();
+	assert_int_equal(rc, 128 + SIGTERM);
+	assert_true(t1.tv_sec - t0.tv_sec < 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +539,8 @@ int main(void)
 		cmocka_unit_test(test_plan_and_hit),
 		cmocka_unit_test(test_missing_cross_compiler),
 		cmocka_unit_test(test_stale_entries),
+		cmocka_unit_test(test_proc),
+		cmocka_unit_test(test_signal_forwarding),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
