@@ -100,6 +100,10 @@ static int dry_run(struct sweep_plan *p, struct store *st, const char *db_path)
 		printf("would resume sweep %s (%lld of %lld runs stored)\n", row.id, row.done_runs,
 		       row.planned_runs);
 		store_sweep_row_free(&row);
+	} else if (st && store_sweep_find(st, p->spec.hash, 1, &row, &e) == 1) {
+		printf("sweep %s with this file is complete: harness sweep would show it (--new runs "
+		       "it again)\n", row.id);
+		store_sweep_row_free(&row);
 	}
 	return 0;
 }

@@ -732,7 +732,9 @@ void plan_print(const struct sweep_plan *p, double est_s, const char *db_path, F
 	print_cells(p, out);
 	print_order(p, out);
 	plan_format_duration(est_s, d, sizeof(d));
-	fprintf(out, "estimated duration: %s (%zu of %zu parameter sets timed from earlier runs%s%s; "
-		"others guessed at %.0f s a run)\n", d, known, p->ngroups, db_path ? " in " : "",
-		db_path ? db_path : "", GUESS_RUN_S);
+	fprintf(out, "estimated duration: %s (%zu of %zu parameter sets timed from earlier runs%s%s",
+		d, known, p->ngroups, db_path ? " in " : "", db_path ? db_path : "");
+	if (known < p->ngroups)
+		fprintf(out, "; the others guessed at %.0f s a run", GUESS_RUN_S);
+	fputs(")\n", out);
 }
