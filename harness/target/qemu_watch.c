@@ -203,7 +203,7 @@ static void scan_panic(struct watch *w, size_t from)
 					    w->panic, sizeof(w->panic)))
 		return;
 	w->panic_at = qemu_now_ns();
-	/* The line may still be arriving: read it again once it is whole. */
+	/* The line may still be arriving: verdict() reads it again whole. */
 }
 
 static void add_console(struct watch *w, const char *buf, size_t n)
@@ -392,6 +392,8 @@ static void verdict(struct watch *w)
 	struct herr e = { 0 };
 	char line[300];
 
+	if (w->panic[0] && b->console)
+		qemu_find_panic(b->console, b->console_len, w->panic, sizeof(w->panic));
 	if (!w->fail[0] && w->panic[0])
 		set_fail(w, "guest kernel panic%s: %s", b->hello ? "" : " before the agent started",
 			 w->panic);
