@@ -76,6 +76,18 @@ static void print_value(const struct metric *m, FILE *out)
 		fprintf(out, " %14.6g", m->value);
 }
 
+/* A time or a rate from an emulated target says nothing about hardware:
+ * such rows carry a '*' and the table a footnote. */
+static int emulated(const struct run_report *rep, const struct metric *m)
+{
+	int qemu = 0;
+
+	for (size_t i = 0; i < rep->n; i++)
+		qemu |= !strcmp(rep->runs[i].target, "qemu");
+	return qemu && (!strcmp(m->unit, "s") || !strcmp(m->unit, "ns") || strstr(m->unit, "/s") ||
+			!strncmp(m->name, "cpu.", 4));
+}
+
 static void print_row(const struct run_report *rep, const char *name, int workload_scope,
 		      FILE *out)
 {
@@ -87,7 +99,14 @@ static void print_row(const struct run_report *rep, const char *name, int worklo
 				       : pick(&rep->runs[i], name);
 	if (!first)
 		return;
-	fprintf(out, "%-24s %-8s", name, first->unit);
+	if (emulated(rep, first)) {
+		char starred[128];
+
+		snprintf(starred, sizeof(starred), "%s*", name);
+		fprintf(out, "%-24s %-8s", starred, first->unit);
+	} else {
+		fprintf(out, "%-24s %-8s", name, first->unit);
+	}
 	for (size_t i = 0; i < rep->n; i++) {
 		const struct metric *m = workload_scope
 			? mset_find(&rep->runs[i].metrics, SCOPE_WORKLOAD, name)
@@ -121,6 +140,9 @@ static void print_table(const struct run_report *rep, FILE *out)
 	for (size_t i = 0; i < rep->n; i++)
 		if (strcmp(rep->runs[i].status, "ok"))
 			fprintf(out, "run %.8s FAILED: %s\n", rep->runs[i].id, rep->runs[i].reason);
+	if (ok && !strcmp(ok->target, "qemu"))
+		fprintf(out, "* emulated (target qemu): times, rates and CPU counts are the emulator's, "
+			"not hardware's\n");
 	fprintf(out, "%zu run%s stored; 'harness show ID' shows every metric.\n", rep->n,
 		rep->n == 1 ? "" : "s");
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "kernel/fsutil.h"
+#include "kernel/proc.h"
 #include "measure/sysinfo.h"
 #include "target/qemu_run.h"
 
@@ -99,6 +100,33 @@ static int make_settings(struct qemu_session *s, struct herr *err)
 	return s->settings_json ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
 }
 
+/* The emulator is there and knows the CPU model: a typo is an input
+ * error now, not a failed run for every cell later. */
+static int check_emulator(const struct qemu_opts *o, struct herr *err)
+{
+	const char *qemu = opt_or(o->qemu, "qemu-system-aarch64"), *cpu = opt_or(o->cpu, "neoverse-n1");
+	const char *argv[] = { qemu, "-M", "virt", "-cpu", "help", NULL };
+	size_t len = strcspn(cpu, ",");
+	char *out = NULL;
+	int found = 0;
+
+	if (!kproc_on_path(qemu))
+		return herr_set(err, EXIT_USAGE, "%s not found: the qemu target needs it "
+				"(scripts/install-deps qemu installs qemu-system-arm)", qemu);
+	if (kproc_capture(argv, NULL, &out, err) < 0)
+		return -1;
+	for (const char *p = out; p && *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		p += strspn(p, " \t");
+		found |= strlen(p) >= len && !strncmp(p, cpu, len) &&
+			 (p[len] == '\n' || p[len] == '\0' || p[len] == ' ');
+	}
+	free(out);
+	if (!found)
+		return herr_set(err, EXIT_USAGE, "qemu: %s knows no CPU model '%.*s' (%s -M virt -cpu help "
+				"lists them; neoverse-n1 is one libpfm4 knows)", qemu, (int)len, cpu, qemu);
+	return 0;
+}
+
 int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
 		      struct herr *err)
 {
@@ -107,7 +135,7 @@ int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qem
 
 	memset(s, 0, sizeof(*s));
 	s->opts = *o;
-	if (qemu_check_opts(o, err))
+	if (qemu_check_opts(o, err) || check_emulator(o, err))
 		return -1;
 	rc = kbuild_plan(variant, &ko, &s->kb, err);
 	if (!rc)

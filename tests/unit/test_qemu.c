@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 
 #include "record_json.h"
 #include "stream.h"
+#include "sweep/plan.h"
+#include "sweep/qemu.h"
+#include "sweep/spec.h"
 #include "target/bootplan.h"
 #include "target/bundle.h"
 #include "target/cpio.h"
@@ -203,8 +207,12 @@ static void test_frame_and_stream(void **state)
 
 	(void)state;
 	frame_init(&f, fd);
-	for (int i = 0; i < 3; i++)
-		assert_int_equal(frame_send(&f, json_pack("{s:s, s:i}", "type", "cell", "index", i), &err), 0);
+	for (int i = 0; i < 3; i++) {
+		json_t *msg = json_pack("{s:s, s:i}", "type", "cell", "index", i);
+
+		assert_int_equal(frame_send(&f, msg, &err), 0);
+		json_decref(msg);
+	}
 	assert_int_equal(frame_end(&f, &err), 0);
 	close(fd);
 	buf = slurp(path, &len);
@@ -283,6 +291,59 @@ static void test_record_without_stderr(void **state)
 	record_free(&r);
 }
 
+/* ---- sweep plans on target qemu (need the built gups and ./kernels) ---- */
+
+static int make_plan(const char *text, struct sweep_plan *p, struct herr *err)
+{
+	struct sweep_spec s;
+
+	if (spec_parse("plan.ini", text, &s, err))
+		return -1;
+	return plan_make(&s, p, err);
+}
+
+static void expect_plan_error(const char *text, const char *want)
+{
+	struct herr err = { 0 };
+	struct sweep_plan p;
+
+	if (make_plan(text, &p, &err) == 0) {
+		plan_free(&p);
+		fail_msg("accepted:\n%s", text);
+	}
+	assert_int_equal(err.code, EXIT_USAGE);
+	if (!strstr(err.msg, want))
+		fail_msg("message '%s' lacks '%s'", err.msg, want);
+}
+
+static void test_qemu_plan(void **state)
+{
+	struct herr err = { 0 };
+	struct sweep_plan p;
+
+	(void)state;
+	/* Without kernel =, a variant boots the kernel variant of its name;
+	 * knobs are the guest's, so a file this host lacks is fine. */
+	if (make_plan("[sweep]\ntarget = qemu\n[variant 64k]\n[variant m]\nkernel = mthp-64k\n"
+		      "knob = /sys/kernel/mm/transparent_hugepage/hugepages-12345kB/enabled=always\n"
+		      "[workload gups]\nsize = 1m\n", &p, &err))
+		fail_msg("%s", err.msg);
+	assert_string_equal(p.spec.variants[0].kernel, "64k");
+	assert_string_equal(sweep_qemu_kernel(&p.spec.variants[1]), "mthp-64k");
+	assert_null(p.skip[0]);
+	plan_free(&p);
+	expect_plan_error("[sweep]\ntarget = qemu\n[variant nosuch]\n[workload gups]\n",
+			  "plan.ini:3: [variant nosuch]");
+	expect_plan_error("[sweep]\ntarget = qemu\n[variant v]\nkernel = running\n[workload gups]\n",
+			  "plan.ini:4: kernel = running in [variant v]: target qemu boots kernel variants");
+	expect_plan_error("[sweep]\ntarget = qemu\ncpus = 0\n[variant 4k]\n[workload gups]\n",
+			  "plan.ini:3: cpus = '0': not on target qemu");
+	expect_plan_error("[sweep]\ntarget = qemu\n[variant 4k]\nlauncher = taskset -c 0\n[workload gups]\n",
+			  "plan.ini:4: launcher in [variant 4k]: not on target qemu");
+	expect_plan_error("[sweep]\ntarget = qemu\n[variant 4k]\nknob = /etc/passwd=x\n[workload gups]\n",
+			  "plan.ini:4:");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,7 +356,17 @@ int main(void)
 		cmocka_unit_test(test_env_faults),
 		cmocka_unit_test(test_opts),
 		cmocka_unit_test(test_record_without_stderr),
+		cmocka_unit_test(test_qemu_plan),
 	};
+	char exe[4096], wl[4200];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	/* The workloads of this build: <build>/tests/../workloads. */
+	if (n > 0 && !getenv("HARNESS_WORKLOAD_DIR")) {
+		exe[n] = '\0';
+		snprintf(wl, sizeof(wl), "%s/../workloads", dirname(exe));
+		setenv("HARNESS_WORKLOAD_DIR", wl, 1);
+	}
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
