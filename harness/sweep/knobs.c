@@ -240,11 +240,20 @@ void knobs_free(struct knob *k, size_t n)
 
 /* ---- journal ---- */
 
+/* Knobs are the machine's: the default journal lives in /run (cleared at
+ * boot, like the knobs themselves), so the next harness finds it whatever
+ * its working directory. Without root /run is not writable, and neither
+ * are the knobs; results/ then keeps the journal of a dry or failed try. */
 void knobs_state_dir(char *out, size_t n)
 {
 	const char *env = getenv("HARNESS_STATE");
 
-	snprintf(out, n, "%s", env && *env ? env : "results");
+	if (env && *env)
+		snprintf(out, n, "%s", env);
+	else if (access("/run", W_OK) == 0)
+		snprintf(out, n, "/run/harness");
+	else
+		snprintf(out, n, "results");
 }
 
 static void journal_file(char *out, size_t n)

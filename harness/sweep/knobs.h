@@ -3,7 +3,7 @@
  * them back whatever happens to the harness.
  *
  * Before the first write, the values in force are saved in a journal file
- * ($HARNESS_STATE/knobs.journal, default results/knobs.journal), fsync'd
+ * ($HARNESS_STATE/knobs.journal, default /run/harness/knobs.journal), fsync'd
  * and locked (flock) for as long as the sweep runs, as is a machine-wide
  * lock (/run/lock/harness-knobs.lock): one sweep at a time holds the
  * machine's knobs, whatever its state directory. Each run applies its
@@ -54,7 +54,8 @@ struct knob_journal {
 	int *dirty;		/* written and not restored: 1 per run, 2 for the whole sweep */
 };
 
-/* Directory of the journal: $HARNESS_STATE, else "results". */
+/* Directory of the journal: $HARNESS_STATE, else /run/harness (root),
+ * else "results". */
 void knobs_state_dir(char *out, size_t n);
 
 /* Take the machine's lock (waiting, with a message, while another sweep
