@@ -172,10 +172,28 @@ static const char schema_v3[] =
 	"ALTER TABLE runs ADD COLUMN boot_id TEXT REFERENCES boots(id);"
 	"CREATE INDEX runs_boot ON runs(boot_id);";
 
+/* Version 3 -> 4: variants. A variant as it ran: its name, target,
+ * the knobs in force and the launcher, identified by a hash of that
+ * definition, so the same name with other knobs is another variant and
+ * databases from several machines merge without clashes. The kernel is
+ * runs.kernel_id. Runs stored before version 4 keep variant_id NULL. */
+static const char schema_v4[] =
+	"CREATE TABLE variants ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  definition_json TEXT NOT NULL,"
+	"  first_seen TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))"
+	");"
+	"CREATE INDEX variants_name ON variants(name);"
+	"ALTER TABLE runs ADD COLUMN variant_id TEXT REFERENCES variants(id);"
+	"CREATE INDEX runs_variant ON runs(variant_id);";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
 

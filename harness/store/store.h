@@ -10,7 +10,7 @@
 #include "error.h"
 #include "record.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum store_mode {
 	STORE_READ,		/* must exist; never written; newer schema is an error */

@@ -1,7 +1,9 @@
 /* store_save_run: one run, everything about it, in one transaction. A run
  * that cannot be saved completely leaves no row behind (no half runs for a
  * resumed sweep to trip over). */
+#include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "store/store.h"
@@ -118,18 +120,70 @@ static int save_kernel(struct saver *sv, const struct kernel_info *k)
 	return rc;
 }
 
+/* The variant's definition as the run saw it: name, target, the knobs in
+ * force and the launcher (from the settings). Keys sorted, so the same
+ * definition always hashes to the same id. */
+static char *variant_definition(const struct run_record *r)
+{
+	json_t *knobs = json_object(), *def, *settings;
+	char *text;
+
+	for (size_t i = 0; i < r->nknobs; i++)
+		json_object_set_new(knobs, r->knobs[i].path, json_string(r->knobs[i].value));
+	def = json_pack("{s:s, s:s, s:o}", "name", r->variant, "target", r->target, "knobs", knobs);
+	settings = r->settings_json ? json_loads(r->settings_json, 0, NULL) : NULL;
+	if (json_object_get(settings, "launcher"))
+		json_object_set(def, "launcher", json_object_get(settings, "launcher"));
+	text = json_dumps(def, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(settings);
+	json_decref(def);
+	return text;
+}
+
+static int save_variant(struct saver *sv, char id[17])
+{
+	char *def = variant_definition(sv->r), *keyed;
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!def || asprintf(&keyed, "%s\n%s", sv->r->variant, def) < 0) {
+		free(def);
+		return herr_set(sv->err, EXIT_RUNTIME, "out of memory");
+	}
+	sysinfo_hash_hex(keyed, id);
+	free(keyed);
+	s = prep(sv, "INSERT OR IGNORE INTO variants (id, name, target, definition_json)"
+		 " VALUES (?,?,?,?)", "variant");
+	if (!s) {
+		free(def);
+		return -1;
+	}
+	bind_text(s, 1, id);
+	bind_text(s, 2, sv->r->variant);
+	bind_text(s, 3, sv->r->target);
+	bind_text(s, 4, def);
+	rc = step(sv, s, "variant");
+	sqlite3_finalize(s);
+	free(def);
+	return rc;
+}
+
 /* A plain INSERT: a run id that is already stored is an error, never an
  * overwrite. */
 static int save_run_row(struct saver *sv)
 {
 	const struct run_record *r = sv->r;
-	sqlite3_stmt *s = prep(sv, "INSERT INTO runs (id, sweep_id, machine_id, kernel_id, variant,"
-			       " target, workload, params_json, rep, warmup, status, reason,"
-			       " started_ns, ended_ns, exit_code, term_signal, stderr_tail,"
-			       " settings_json, harness_version, cell, seq, boot_id)"
-			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "run");
+	char variant_id[17];
+	sqlite3_stmt *s;
 	int rc;
 
+	if (save_variant(sv, variant_id))
+		return -1;
+	s = prep(sv, "INSERT INTO runs (id, sweep_id, machine_id, kernel_id, variant,"
+		 " target, workload, params_json, rep, warmup, status, reason,"
+		 " started_ns, ended_ns, exit_code, term_signal, stderr_tail,"
+		 " settings_json, harness_version, cell, seq, boot_id, variant_id)"
+		 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "run");
 	if (!s)
 		return -1;
 	bind_text(s, 1, r->id);
@@ -156,6 +210,7 @@ static int save_run_row(struct saver *sv)
 		sqlite3_bind_int(s, 21, r->seq);
 	}
 	bind_opt(s, 22, r->boot_id);
+	bind_text(s, 23, variant_id);
 	rc = step(sv, s, "run");
 	sqlite3_finalize(s);
 	return rc;

@@ -66,5 +66,6 @@ check "a failed run exits 3" test $rc = 3
 check "failed run stored with its reason" test -n "$(q "$DB" "select reason from runs where status='failed' and reason like '%verif%'")"
 check "failed run kept no metrics" test "$(q "$DB" "select count(*) from metrics m join runs r on r.id=m.run_id where r.status='failed'")" = 0
 
+check "every run names its variant's definition" test "$(q "$DB" "select count(*) from runs r join variants v on v.id = r.variant_id where v.name = 'running'")" = "$(q "$DB" "select count(*) from runs")"
 check "events lists the portable counters" sh -c "'$H' events | grep -q tlb.dtlb_walk"
 finish
