@@ -16,6 +16,7 @@
 #include "measure/sysinfo.h"
 #include "record_json.h"
 #include "runner.h"
+#include "sweep/knobs.h"
 #include "target/agent.h"
 #include "target/frame.h"
 
@@ -48,6 +49,10 @@ static int knobs_apply(const struct boot_plan *p, struct run_record *r, struct h
 	for (size_t i = 0; i < p->nknobs; i++) {
 		const char *path = p->knob_paths[i];
 
+		/* The sweep's allow-list holds here too: `harness agent` may run
+		 * a plan on a machine that matters. */
+		if (!knob_allowed(path))
+			return herr_set(err, EXIT_USAGE, "knob %s: not under /sys/kernel/mm/ or /proc/sys/", path);
 		if (knob_now(path, prev, sizeof(prev)))
 			return herr_errno(err, EXIT_RUNTIME, "knob %s: cannot read it", path);
 		if (file_write_text(path, p->knob_values[i]))
