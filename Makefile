@@ -157,6 +157,13 @@ install: all $(O)/harness.1
 	install -m 755 $(HARNESS) $(DESTDIR)$(PREFIX)/bin/harness
 	install -m 755 $(WL_BIN) $(DESTDIR)$(PREFIX)/libexec/harness/workloads/
 	install -m 644 $(O)/harness.1 $(DESTDIR)$(PREFIX)/share/man/man1/harness.1
+	# Kernel fragments and variants (found at ../share/harness/kernels from
+	# bin/) and the ready sweep files.
+	install -d $(DESTDIR)$(PREFIX)/share/harness/kernels/fragments \
+		$(DESTDIR)$(PREFIX)/share/harness/kernels/variants $(DESTDIR)$(PREFIX)/share/harness/sweeps
+	install -m 644 kernels/fragments/*.config $(DESTDIR)$(PREFIX)/share/harness/kernels/fragments/
+	install -m 644 kernels/variants/*.ini $(DESTDIR)$(PREFIX)/share/harness/kernels/variants/
+	install -m 644 sweeps/*.ini $(DESTDIR)$(PREFIX)/share/harness/sweeps/
 
 clean:
 	rm -rf build build-asan build-werror-gcc build-werror-clang build-arm64
