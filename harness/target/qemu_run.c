@@ -184,6 +184,30 @@ struct boot_ctx {
 	struct qemu_boot_summary *sum;
 };
 
+/* One cell of the boot plan, with the run id chosen here: the record the
+ * guest sends back must carry it. -1 when out of memory. */
+static int fill_cell(const struct qemu_cell *c, struct boot_cell *b)
+{
+	uuid_v4(b->id);
+	b->workload = strdup(c->workload);
+	b->program = kfs_fmt(GUEST_WORKLOADS "/%s", c->workload);
+	b->params = bootplan_strv(c->params, c->nparams);
+	b->nparams = c->nparams;
+	b->params_json = c->params_json ? strdup(c->params_json) : NULL;
+	b->events = bootplan_strv(c->events, c->nevents);
+	b->nevents = c->nevents;
+	b->seed = c->seed;
+	b->rep = c->rep;
+	b->warmup = c->warmup;
+	b->sample_ms = c->sample_ms;
+	b->timeout_s = c->timeout_s;
+	b->use_cgroup = c->use_cgroup;
+	b->aslr_off = c->aslr_off;
+	b->drop_caches = c->drop_caches;
+	b->settings_json = c->settings_json ? strdup(c->settings_json) : NULL;
+	return b->workload && b->program && b->params && b->events ? 0 : -1;
+}
+
 static int fill_plan(const struct qemu_session *s, const char *sweep_id,
 		     const struct qemu_cell *cells, size_t n, const struct boot_test *test,
 		     struct boot_plan *p, struct herr *err)
@@ -200,8 +224,9 @@ static int fill_plan(const struct qemu_session *s, const char *sweep_id,
 	p->settings_json = strdup(s->settings_json);
 	p->knob_paths = calloc(v->nknobs + s->nxknobs + 1, sizeof(char *));
 	p->knob_values = calloc(v->nknobs + s->nxknobs + 1, sizeof(char *));
-	for (size_t i = 0; p->knob_paths && p->knob_values && i < v->nknobs + s->nxknobs;
-	     i++, p->nknobs++) {
+	if (!p->knob_paths || !p->knob_values)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	for (size_t i = 0; i < v->nknobs + s->nxknobs; i++, p->nknobs++) {
 		int own = i < v->nknobs;
 
 		p->knob_paths[i] = strdup(own ? v->knobs[i].path : s->xknob_paths[i - v->nknobs]);
@@ -212,29 +237,9 @@ static int fill_plan(const struct qemu_session *s, const char *sweep_id,
 	if (test)
 		p->test = *test;
 	for (size_t i = 0; i < n; i++) {
-		const struct qemu_cell *c = &cells[i];
 		struct boot_cell *b = bootplan_add_cell(p);
 
-		if (!b)
-			return herr_set(err, EXIT_RUNTIME, "out of memory");
-		uuid_v4(b->id);
-		b->workload = strdup(c->workload);
-		b->program = kfs_fmt(GUEST_WORKLOADS "/%s", c->workload);
-		b->params = bootplan_strv(c->params, c->nparams);
-		b->nparams = c->nparams;
-		b->params_json = c->params_json ? strdup(c->params_json) : NULL;
-		b->events = bootplan_strv(c->events, c->nevents);
-		b->nevents = c->nevents;
-		b->seed = c->seed;
-		b->rep = c->rep;
-		b->warmup = c->warmup;
-		b->sample_ms = c->sample_ms;
-		b->timeout_s = c->timeout_s;
-		b->use_cgroup = c->use_cgroup;
-		b->aslr_off = c->aslr_off;
-		b->drop_caches = c->drop_caches;
-		b->settings_json = c->settings_json ? strdup(c->settings_json) : NULL;
-		if (!b->workload || !b->program || !b->params || !b->events)
+		if (!b || fill_cell(&cells[i], b))
 			return herr_set(err, EXIT_RUNTIME, "out of memory");
 	}
 	return p->settings_json && p->launcher ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");

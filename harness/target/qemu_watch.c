@@ -97,9 +97,10 @@ static int check_hello(struct watch *w, json_t *msg, struct herr *err)
 		set_fail(w, "the guest's agent speaks protocol %lld, the controller %d: rebuild the "
 			 "arm64 guest build", (long long)json_integer_value(json_object_get(msg, "protocol")),
 			 BOOTPLAN_PROTOCOL);
-	else if (sysinfo_from_json(msg, &w->b->mi, &w->b->ki, err))
+	else if (sysinfo_from_json(msg, &w->b->mi, &w->b->ki, err)) {
+		sysinfo_free(&w->b->mi, &w->b->ki);
 		set_fail(w, "hello: %s", err->msg);
-	else if ((w->b->hello = 1) && w->k->release[0] && strcmp(w->b->ki.release, w->k->release))
+	} else if ((w->b->hello = 1) && w->k->release[0] && strcmp(w->b->ki.release, w->k->release))
 		set_fail(w, "the guest booted kernel %s, but the variant's build is %s",
 			 w->b->ki.release, w->k->release);
 	else if (w->k->page_size && w->b->ki.page_size != w->k->page_size)
