@@ -261,21 +261,8 @@ static int run(const struct wl_value *v, uint64_t seed)
 	return rc;
 }
 
-static int check_block(const char *text, char *err, size_t errlen)
-{
-	uint64_t lo, hi;
-
-	if (wl_parse_size_range(text, &lo, &hi, err, errlen))
-		return -1;
-	if (lo % 8 == 0)
-		return 0;
-	/* Blocks are read as 8-byte words. */
-	snprintf(err, errlen, "'%s' is not a multiple of 8", text);
-	return -1;
-}
-
 static const struct wl_check checks[] = {
-	{ "block", check_block },
+	{ "block", wl_check_size_range_words },
 };
 
 static const struct wl_spec spec = {

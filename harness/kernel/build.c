@@ -44,14 +44,7 @@ char *kbuild_cache_dir(void)
 
 void kbuild_key(const char *text, char out[17])
 {
-	struct ksha256 s;
-	char hex[65];
-
-	ksha256_init(&s);
-	ksha256_str(&s, text);
-	ksha256_hex(&s, hex);
-	memcpy(out, hex, 16);
-	out[16] = '\0';
+	ksha256_hex16(text, out);
 }
 
 static int append(char **text, const char *fmt, const char *a, const char *b)

@@ -119,3 +119,15 @@ int ksha256_file(const char *path, char out[65])
 	ksha256_hex(&s, out);
 	return 0;
 }
+
+void ksha256_hex16(const char *text, char out[17])
+{
+	struct ksha256 s;
+	char hex[65];
+
+	ksha256_init(&s);
+	ksha256_str(&s, text);
+	ksha256_hex(&s, hex);
+	memcpy(out, hex, 16);
+	out[16] = '\0';
+}

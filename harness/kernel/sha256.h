@@ -18,6 +18,8 @@ void ksha256_update(struct ksha256 *s, const void *data, size_t n);
 void ksha256_str(struct ksha256 *s, const char *str);
 /* Finish and write 64 lowercase hex digits and a NUL. */
 void ksha256_hex(struct ksha256 *s, char out[65]);
+/* First 16 hex digits of the SHA-256 of a string: the cache's keys. */
+void ksha256_hex16(const char *text, char out[17]);
 /* Hash a file's content; -1 with errno set when it cannot be read. */
 int ksha256_file(const char *path, char out[65]);
 

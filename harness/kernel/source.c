@@ -26,18 +26,6 @@ int ksource_is_kernel_tree(const char *dir)
 	return ok;
 }
 
-static void hex16(const char *text, char out[17])
-{
-	struct ksha256 s;
-	char hex[65];
-
-	ksha256_init(&s);
-	ksha256_str(&s, text);
-	ksha256_hex(&s, hex);
-	memcpy(out, hex, 16);
-	out[16] = '\0';
-}
-
 static int tarball_identity(struct ksource *s, struct herr *err)
 {
 	struct stat st;
@@ -49,7 +37,7 @@ static int tarball_identity(struct ksource *s, struct herr *err)
 	 * than the whole cache lookup is allowed to. */
 	s->identity = kfs_fmt("tarball %s %lld %lld.%09ld", s->path, (long long)st.st_size,
 			      (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	hex16(s->identity, key);
+	ksha256_hex16(s->identity, key);
 	s->srckey = strdup(key);
 	return 0;
 }
@@ -78,7 +66,7 @@ static int git_identity(struct ksource *s, struct herr *err)
 	} else if (kproc_capture(diff_argv, NULL, &diff, err) == 0) {
 		char *both = kfs_fmt("%s\n%s", status, diff);
 
-		hex16(both ? both : "", key);
+		ksha256_hex16(both ? both : "", key);
 		free(both);
 		s->identity = kfs_fmt("git %s dirty %s", head, key);
 	} else {

@@ -22,11 +22,7 @@
 #define OVERHEAD_RUN_S 0.15
 #define DROP_CACHES_S 0.3
 
-static int at(const struct sweep_spec *s, int line, struct herr *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-/* file:line: message, EXIT_USAGE: every plan error is an input error. */
-static int at(const struct sweep_spec *s, int line, struct herr *err, const char *fmt, ...)
+int plan_error(const struct sweep_spec *s, int line, struct herr *err, const char *fmt, ...)
 {
 	char msg[900];
 	va_list ap;
@@ -46,11 +42,11 @@ static int check_target(const struct sweep_spec *s, struct herr *err)
 	if (!strcmp(s->target, "local") || !strcmp(s->target, "qemu"))
 		return 0;
 	if (!strcmp(s->target, "ssh") || !strcmp(s->target, "lava"))
-		return at(s, s->target_line, err,
+		return plan_error(s, s->target_line, err,
 			  "target = '%s': not available yet; this harness runs sweeps on target local "
 			  "(the running kernel, variants that differ by knobs) and qemu (kernel variants "
 			  "booted in qemu-system-aarch64)", s->target);
-	return at(s, s->target_line, err, "target = '%s': unknown target (local, qemu, ssh, lava)",
+	return plan_error(s, s->target_line, err, "target = '%s': unknown target (local, qemu, ssh, lava)",
 		  s->target);
 }
 
@@ -63,7 +59,7 @@ static int check_governor(struct sweep_plan *p, struct herr *err)
 		return 0;
 	p->ngovernor = knob_governor_paths(&p->governor_paths);
 	if (!p->ngovernor)
-		return at(s, s->governor_line, err,
+		return plan_error(s, s->governor_line, err,
 			  "governor = '%s': this machine has no cpufreq (no cpu*/cpufreq/scaling_governor); "
 			  "remove the line (the governor is recorded either way)", s->governor);
 	/* Blank-padded, so "performance" cannot match inside another name. */
@@ -73,7 +69,7 @@ static int check_governor(struct sweep_plan *p, struct herr *err)
 	snprintf(padded, sizeof(padded), " %s ", avail);
 	snprintf(word, sizeof(word), " %s ", s->governor);
 	if (*avail && !strstr(padded, word))
-		return at(s, s->governor_line, err, "governor = '%s': not one of this machine's: %s",
+		return plan_error(s, s->governor_line, err, "governor = '%s': not one of this machine's: %s",
 			  s->governor, avail);
 	return 0;
 }
@@ -85,7 +81,7 @@ static int check_noise(struct sweep_plan *p, struct herr *err)
 	if (s->cpus && runner_check_cpus(s->cpus, p->cpuset, sizeof(p->cpuset), err))
 		return herr_wrap(err, "%s:%d", s->file, s->cpus_line);
 	if (s->drop_caches && access("/proc/sys/vm/drop_caches", W_OK))
-		return at(s, s->line, err, "drop_caches = yes: cannot write /proc/sys/vm/drop_caches (%s; run as root)",
+		return plan_error(s, s->line, err, "drop_caches = yes: cannot write /proc/sys/vm/drop_caches (%s; run as root)",
 			  strerror(errno));
 	return check_governor(p, err);
 }
@@ -121,10 +117,10 @@ static int check_kernel(const struct sweep_spec *s, const struct sweep_variant *
 	if (!strcmp(v->kernel, "running"))
 		return 0;
 	if (variant_file_exists(s, v->kernel))
-		return at(s, v->kernel_line, err,
+		return plan_error(s, v->kernel_line, err,
 			  "kernel = '%s' in [variant %s]: booting kernels needs target qemu (this sweep's "
 			  "target is %s); use kernel = running", v->kernel, v->name, s->target);
-	return at(s, v->kernel_line, err,
+	return plan_error(s, v->kernel_line, err,
 		  "kernel = '%s' in [variant %s]: no such kernel variant (kernels/variants/%s.ini); "
 		  "use kernel = running", v->kernel, v->name, v->kernel);
 }
@@ -156,7 +152,7 @@ static int check_variant(struct sweep_plan *p, size_t vi, struct herr *err)
 	if (check_kernel(s, v, err))
 		return -1;
 	if (v->nlauncher && !in_path(v->launcher[0]))
-		return at(s, v->launcher_line, err, "launcher '%s' in [variant %s]: no such program in PATH",
+		return plan_error(s, v->launcher_line, err, "launcher '%s' in [variant %s]: no such program in PATH",
 			  v->launcher[0], v->name);
 	for (size_t k = 0; k < v->nknobs; k++) {
 		char why[700];
@@ -171,7 +167,7 @@ static int check_variant(struct sweep_plan *p, size_t vi, struct herr *err)
 			p->skip[vi] = strdup(reason);
 			return p->skip[vi] ? 1 : herr_set(err, EXIT_RUNTIME, "out of memory");
 		}
-		return at(s, v->knobs[k].line, err, "knob in [variant %s]: %s%s", v->name, why,
+		return plan_error(s, v->knobs[k].line, err, "knob in [variant %s]: %s%s", v->name, why,
 			  st == KNOB_MISSING ? " (mark the variant 'optional = yes' to skip it on such kernels)" : "");
 	}
 	return 0;
@@ -192,7 +188,7 @@ static int check_variants(struct sweep_plan *p, struct herr *err)
 		usable += rc == 0;
 	}
 	if (!usable)
-		return at(&p->spec, p->spec.line, err, "every variant is skipped on this kernel: %s",
+		return plan_error(&p->spec, p->spec.line, err, "every variant is skipped on this kernel: %s",
 			  p->skip[0]);
 	return 0;
 }
@@ -235,7 +231,7 @@ static int check_param_names(const struct sweep_spec *s, const struct sweep_work
 			found |= !strcmp(json_string_value(json_object_get(item, "name")) ?: "",
 					 w->params[k].key);
 		if (!found)
-			rc = at(s, w->params[k].line, err, "[workload %s]: %s has no parameter '%s' (parameters: %s)",
+			rc = plan_error(s, w->params[k].line, err, "[workload %s]: %s has no parameter '%s' (parameters: %s)",
 				w->label, w->program, w->params[k].key, known);
 	}
 	json_decref(list);
@@ -337,7 +333,7 @@ static int expand_cells(struct sweep_plan *p, struct herr *err)
 	for (size_t w = 0; w < s->nworkloads; w++)
 		per_variant += combos_of(&s->workloads[w]);
 	if (per_variant * s->nvariants > MAX_CELLS)
-		return at(s, s->line, err, "more than %d cells: narrow the grids", MAX_CELLS);
+		return plan_error(s, s->line, err, "more than %d cells: narrow the grids", MAX_CELLS);
 	p->ngroups = per_variant;
 	p->ncells = per_variant * s->nvariants;
 	p->cells = calloc(p->ncells, sizeof(*p->cells));
@@ -413,7 +409,7 @@ static int build_order(struct sweep_plan *p, struct herr *err)
 	p->nwarmup = nlive * (size_t)s->warmup;
 	if (p->nmeasured + p->nwarmup > MAX_RUNS) {
 		free(live);
-		return at(s, s->line, err, "more than %d runs: fewer cells or repetitions", MAX_RUNS);
+		return plan_error(s, s->line, err, "more than %d runs: fewer cells or repetitions", MAX_RUNS);
 	}
 	p->order = calloc(p->nmeasured + p->nwarmup, sizeof(*p->order));
 	if (!p->order) {
@@ -737,4 +733,22 @@ void plan_print(const struct sweep_plan *p, double est_s, const char *db_path, F
 	if (known < p->ngroups)
 		fprintf(out, "; the others guessed at %.0f s a run", GUESS_RUN_S);
 	fputs(")\n", out);
+}
+
+size_t plan_last_live(const struct sweep_plan *p)
+{
+	size_t last = 0;
+
+	for (size_t v = 0; v < p->spec.nvariants; v++)
+		if (!p->skip[v])
+			last = v;
+	return last;
+}
+
+size_t plan_first_live(const struct sweep_plan *p)
+{
+	for (size_t v = 0; v < p->spec.nvariants; v++)
+		if (!p->skip[v])
+			return v;
+	return 0;
 }

@@ -48,7 +48,15 @@ struct sweep_plan {
 /* Take over spec (the plan owns it from here) and check and expand it. On
  * error (EXIT_USAGE naming file:line and the value) the plan is freed. */
 int plan_make(struct sweep_spec *spec, struct sweep_plan *p, struct herr *err);
+/* A plan error: "file:line: message", EXIT_USAGE (every plan error is an
+ * input error); line 0 names the file alone. Returns -1. */
+int plan_error(const struct sweep_spec *s, int line, struct herr *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void plan_free(struct sweep_plan *p);
+/* The first and the last variant not skipped (the tables' reference and
+ * last column). */
+size_t plan_first_live(const struct sweep_plan *p);
+size_t plan_last_live(const struct sweep_plan *p);
 
 /* Expected durations from earlier runs of the same workload and effective
  * parameters in db (NULL: none); returns the sweep's estimated seconds

@@ -12,21 +12,6 @@
 #include "sweep/knobs.h"
 #include "sweep/qemu.h"
 
-static int at(const struct sweep_spec *s, int line, struct herr *err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int at(const struct sweep_spec *s, int line, struct herr *err, const char *fmt, ...)
-{
-	char msg[900];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		return herr_set(err, EXIT_USAGE, "%s:%d: %s", s->file, line, msg);
-	return herr_set(err, EXIT_USAGE, "%s: %s", s->file, msg);
-}
-
 const char *sweep_qemu_kernel(const struct sweep_variant *v)
 {
 	return v->kernel_line ? v->kernel : v->name;
@@ -35,10 +20,10 @@ const char *sweep_qemu_kernel(const struct sweep_variant *v)
 static int check_sweep_keys(const struct sweep_spec *s, struct herr *err)
 {
 	if (s->cpus)
-		return at(s, s->cpus_line, err, "cpus = '%s': not on target qemu (the guest's CPUs are "
+		return plan_error(s, s->cpus_line, err, "cpus = '%s': not on target qemu (the guest's CPUs are "
 			  "emulated; --qemu-smp sets how many)", s->cpus);
 	if (s->governor)
-		return at(s, s->governor_line, err, "governor = '%s': not on target qemu (an emulated CPU "
+		return plan_error(s, s->governor_line, err, "governor = '%s': not on target qemu (an emulated CPU "
 			  "has no cpufreq)", s->governor);
 	return 0;
 }
@@ -51,12 +36,12 @@ static int check_kernel_variant(const struct sweep_spec *s, const struct sweep_v
 	struct herr e = { 0 };
 
 	if (v->kernel_line && !strcmp(k, "running"))
-		return at(s, v->kernel_line, err, "kernel = running in [variant %s]: target qemu boots "
+		return plan_error(s, v->kernel_line, err, "kernel = running in [variant %s]: target qemu boots "
 			  "kernel variants (kernels/variants/NAME.ini); name one, or leave kernel out to "
 			  "boot the variant named like the section", v->name);
 	kv = kvariant_load(k, &e);
 	if (!kv)
-		return at(s, v->kernel_line ? v->kernel_line : v->line, err, "[variant %s]: %s%s",
+		return plan_error(s, v->kernel_line ? v->kernel_line : v->line, err, "[variant %s]: %s%s",
 			  v->name, e.msg, v->kernel_line ? ""
 			  : " (without kernel =, the section's name is the kernel variant)");
 	kvariant_free(kv);
@@ -68,14 +53,14 @@ static int check_variant(const struct sweep_spec *s, const struct sweep_variant 
 			 struct herr *err)
 {
 	if (v->nlauncher)
-		return at(s, v->launcher_line, err, "launcher in [variant %s]: not on target qemu (the "
+		return plan_error(s, v->launcher_line, err, "launcher in [variant %s]: not on target qemu (the "
 			  "guest has only the harness and its workloads; a kernel variant's wrapper "
 			  "launcher applies)", v->name);
 	if (check_kernel_variant(s, v, err))
 		return -1;
 	for (size_t k = 0; k < v->nknobs; k++)
 		if (!knob_allowed(v->knobs[k].path))
-			return at(s, v->knobs[k].line, err, "knob in [variant %s]: %s is not under "
+			return plan_error(s, v->knobs[k].line, err, "knob in [variant %s]: %s is not under "
 				  "/sys/kernel/mm/ or /proc/sys/", v->name, v->knobs[k].path);
 	return 0;
 }

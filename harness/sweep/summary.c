@@ -206,24 +206,6 @@ static void column(FILE *out, int width, int last, const char *text)
 		fprintf(out, " %-*s", width, text);
 }
 
-static size_t last_live(const struct sweep_plan *p)
-{
-	size_t last = 0;
-
-	for (size_t v = 0; v < p->spec.nvariants; v++)
-		if (!p->skip[v])
-			last = v;
-	return last;
-}
-
-static size_t first_live(const struct sweep_plan *p)
-{
-	for (size_t v = 0; v < p->spec.nvariants; v++)
-		if (!p->skip[v])
-			return v;
-	return 0;
-}
-
 /* Times and rates measured in an emulator say nothing about hardware:
  * on target qemu their rows say so. */
 static int emulated_time(const struct sweep_plan *p, int k, const char *unit)
@@ -252,7 +234,7 @@ static void row_label(const struct summary *sm, size_t g, int k, char *label, si
 static void print_row(struct summary *sm, size_t g, int k, int lw, int width, FILE *out)
 {
 	const struct sweep_plan *p = sm->p;
-	size_t v0 = first_live(p);
+	size_t v0 = plan_first_live(p);
 	struct cell_stats *base = &sm->cells[v0 * p->ngroups + g];
 	double b = base->s[k].n ? median(&base->s[k]) : 0;
 	char label[128];
@@ -266,7 +248,7 @@ static void print_row(struct summary *sm, size_t g, int k, int lw, int width, FI
 			continue;
 		fmt_cell(&sm->cells[v * p->ngroups + g].s[k], b, base->s[k].n > 0, v == v0, cell,
 			 sizeof(cell));
-		column(out, width, v == last_live(p), cell);
+		column(out, width, v == plan_last_live(p), cell);
 	}
 	fputc('\n', out);
 }
@@ -288,7 +270,7 @@ static void print_group(struct summary *sm, size_t g, int width, FILE *out)
 	fprintf(out, "  %-*s", lw, "median of");
 	for (size_t v = 0; v < p->spec.nvariants; v++)
 		if (!p->skip[v])
-			column(out, width, v == last_live(p), p->spec.variants[v].name);
+			column(out, width, v == plan_last_live(p), p->spec.variants[v].name);
 	fputc('\n', out);
 	for (int k = 0; k < NKEYS; k++)
 		if (k != K_PRIMARY || *sm->groups[g].primary)
@@ -304,7 +286,7 @@ static void print_group(struct summary *sm, size_t g, int width, FILE *out)
 			snprintf(n, sizeof(n), "%ld ok, %ld failed", cs->ok, cs->failed);
 		else
 			snprintf(n, sizeof(n), "%ld ok", cs->ok);
-		column(out, width, v == last_live(p), n);
+		column(out, width, v == plan_last_live(p), n);
 	}
 	fputc('\n', out);
 }
@@ -373,7 +355,7 @@ int sweep_summary(struct store *st, const struct sweep_plan *p, const char *swee
 				sweep_id, sqlite3_errmsg(db));
 	}
 	fprintf(out, "sweep %s (%.8s): median per variant, ratio to %s in parentheses\n", p->spec.name,
-		sweep_id, p->spec.variants[first_live(p)].name);
+		sweep_id, p->spec.variants[plan_first_live(p)].name);
 	for (size_t v = 0; v < p->spec.nvariants; v++)
 		if (p->skip[v])
 			fprintf(out, "variant %s: %s\n", p->spec.variants[v].name, p->skip[v]);

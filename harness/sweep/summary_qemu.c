@@ -132,20 +132,10 @@ static int row_shown(const struct qsum *q, size_t r, size_t g)
 	return 0;
 }
 
-static size_t last_live(const struct sweep_plan *p)
-{
-	size_t last = 0;
-
-	for (size_t v = 0; v < p->spec.nvariants; v++)
-		if (!p->skip[v])
-			last = v;
-	return last;
-}
-
 /* Padded columns but no trailing blanks: the table goes into mail. */
 static void column(const struct sweep_plan *p, size_t v, const char *text, FILE *out)
 {
-	if (v == last_live(p))
+	if (v == plan_last_live(p))
 		fprintf(out, " %s", text);
 	else
 		fprintf(out, " %-20s", text);

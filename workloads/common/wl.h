@@ -96,6 +96,9 @@ int wl_parse_size_list(const char *text, uint64_t **out, size_t *n,
 /* wl_check adapters for the two forms above. */
 int wl_check_size_range(const char *text, char *err, size_t errlen);
 int wl_check_size_list(const char *text, char *err, size_t errlen);
+/* A size range whose low end is a multiple of 8: strides and blocks that
+ * are walked in 64-bit words (pointers, summed words). */
+int wl_check_size_range_words(const char *text, char *err, size_t errlen);
 
 /* Memory (wl_mm.c). An anonymous private mapping of len bytes starting at
  * a multiple of align (a power of two, at least the page size); *map and

@@ -159,6 +159,18 @@ int wl_check_size_range(const char *text, char *err, size_t errlen)
 	return wl_parse_size_range(text, &lo, &hi, err, errlen);
 }
 
+int wl_check_size_range_words(const char *text, char *err, size_t errlen)
+{
+	uint64_t lo, hi;
+
+	if (wl_parse_size_range(text, &lo, &hi, err, errlen))
+		return -1;
+	if (lo % 8 == 0)
+		return 0;
+	snprintf(err, errlen, "'%s' is not a multiple of 8", text);
+	return -1;
+}
+
 int wl_check_size_list(const char *text, char *err, size_t errlen)
 {
 	uint64_t *v;
