@@ -9,7 +9,7 @@
 #include "measure/counters.h"
 #include "report_run.h"
 #include "runner.h"
-#include "subproc.h"
+#include "proc.h"
 #include "store/store.h"
 #include "target/qemu_cli.h"
 #include "workload.h"

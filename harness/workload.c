@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "subproc.h"
+#include "proc.h"
 #include "workload.h"
 
 static int is_dir(const char *p)

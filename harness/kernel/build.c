@@ -108,7 +108,7 @@ int kbuild_is_arm64_image(const char *path)
 /* Host programs the build runs, and the Debian package providing each. */
 static int need_program(const char *prog, const char *package, struct herr *err)
 {
-	if (kproc_on_path(prog))
+	if (proc_on_path(prog))
 		return 0;
 	return herr_set(err, EXIT_USAGE, "%s not found on PATH: install the Debian package %s "
 			"(scripts/install-deps kernel)", prog, package);
@@ -142,7 +142,7 @@ static int toolchain_version(struct kbuild *b, struct herr *err)
 	char *out = NULL;
 
 	snprintf(cc, sizeof(cc), "%sgcc", b->cross);
-	if (kproc_capture(argv, NULL, &out, err) != 0) {
+	if (proc_capture(argv, NULL, &out, err) != 0) {
 		free(out);
 		if (!err->msg[0])
 			herr_set(err, EXIT_RUNTIME, "%s --version failed", cc);
@@ -340,7 +340,7 @@ static void log_argv(struct bctx *c, const char *what, const char *const *argv)
 static int interrupted(struct herr *err)
 {
 	return herr_set(err, EXIT_RUNTIME, "interrupted by signal %d; nothing was cached",
-			kproc_caught());
+			proc_caught());
 }
 
 /* Run one program of the build; its output goes to the log. Returns its
@@ -349,17 +349,17 @@ static int interrupted(struct herr *err)
 static int run(struct bctx *c, const char *what, const char *const *argv, const char *cwd,
 	       struct herr *err)
 {
-	struct kproc p = { .argv = argv, .cwd = cwd, .envp = c->env, .out_fd = -1,
+	struct proc_spec p = { .argv = argv, .cwd = cwd, .envp = c->env, .out_fd = -1,
 			   .on_line = on_line, .arg = c, .merge_stderr = 1, .own_group = 1 };
 	int rc;
 
-	if (kproc_caught())
+	if (proc_caught())
 		return interrupted(err);
 	log_argv(c, what, argv);
 	c->first_error[0] = '\0';
-	rc = kproc_run(&p, err);
+	rc = proc_run(&p, err);
 	fflush(c->log);
-	if (rc >= 0 && kproc_caught())
+	if (rc >= 0 && proc_caught())
 		return interrupted(err);
 	return rc;
 }
@@ -624,7 +624,7 @@ static char **build_env(const char *kcache)
 		snprintf(basedir, sizeof(basedir), "CCACHE_BASEDIR=%s", kcache);
 		set[3] = basedir;
 	}
-	return kproc_env(unset, set);
+	return proc_env(unset, set);
 }
 
 static struct bctx *current;
@@ -677,7 +677,7 @@ static int setup(struct bctx *c, struct herr *err)
 		goto out;
 	c->env = build_env(b->kcache);
 	c->jobs = c->o->jobs > 0 ? c->o->jobs : n > 0 ? (int)n : 1;
-	c->ccache = kproc_on_path("ccache") && !getenv("HARNESS_NO_CCACHE");
+	c->ccache = proc_on_path("ccache") && !getenv("HARNESS_NO_CCACHE");
 	fprintf(c->log, "harness: building variant %s (key %s)\n%s", b->v->base->name, b->key,
 		b->key_text);
 	rc = c->env ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
@@ -739,13 +739,13 @@ int kbuild_run(struct kbuild *b, const struct kbuild_opts *o, struct herr *err)
 	current = &c;
 	/* An interrupted build stops its make and cleans up like a failed one:
 	 * no temporary trees left behind for the next build to remove. */
-	kproc_catch_signals();
+	proc_catch_signals();
 	rc = build_steps(&c, err);
 	current = NULL;
 	status_end(&c);
 	b->seconds = since(&c.start);
 	finish(&c, rc != 0);
-	kproc_release_signals();
+	proc_release_signals();
 	b->cached = rc == 0;
 	return rc;
 }

@@ -55,15 +55,15 @@ static int git_identity(struct ksource *s, struct herr *err)
 	char key[17];
 	int rc = -1;
 
-	if (kproc_capture(head_argv, NULL, &head, err) != 0 ||
-	    kproc_capture(status_argv, NULL, &status, err) != 0) {
+	if (proc_capture(head_argv, NULL, &head, err) != 0 ||
+	    proc_capture(status_argv, NULL, &status, err) != 0) {
 		if (err->code == EXIT_OK || !err->msg[0])
 			herr_set(err, EXIT_USAGE, "kernel source %s: git cannot read it", s->path);
 		goto out;
 	}
 	if (!*status) {
 		s->identity = kfs_fmt("git %s clean", head);
-	} else if (kproc_capture(diff_argv, NULL, &diff, err) == 0) {
+	} else if (proc_capture(diff_argv, NULL, &diff, err) == 0) {
 		char *both = kfs_fmt("%s\n%s", status, diff);
 
 		ksha256_hex16(both ? both : "", key);
@@ -146,15 +146,15 @@ static int install_default(struct herr *err)
 {
 	const char *argv[] = { "apt-get", "install", "-y", "-q", "--no-install-recommends",
 			       KSOURCE_PACKAGE, NULL };
-	struct kproc p = { .argv = argv, .out_fd = 2, .merge_stderr = 1 };
+	struct proc_spec p = { .argv = argv, .out_fd = 2, .merge_stderr = 1 };
 	int rc;
 
-	if (geteuid() != 0 || !kproc_on_path("apt-get"))
+	if (geteuid() != 0 || !proc_on_path("apt-get"))
 		return herr_set(err, EXIT_USAGE, "kernel source %s is missing: install it with "
 				"'apt-get install %s' (or scripts/install-deps kernel) as root, or "
 				"name a source with --source", KSOURCE_DEFAULT, KSOURCE_PACKAGE);
 	fprintf(stderr, "harness: installing %s (the default kernel source)\n", KSOURCE_PACKAGE);
-	rc = kproc_run(&p, err);
+	rc = proc_run(&p, err);
 	if (rc < 0)
 		return -1;
 	if (rc || !kfs_is_file(KSOURCE_DEFAULT))
@@ -192,7 +192,7 @@ int ksource_resolve(const char *given, int install, struct ksource *s, struct he
 				"(no Makefile with 'VERSION =' or no arch/arm64)", given);
 	s->tree = strdup(real);
 	git = kfs_join(real, ".git");
-	s->kind = git && access(git, F_OK) == 0 && kproc_on_path("git") ? KSOURCE_GIT : KSOURCE_DIR;
+	s->kind = git && access(git, F_OK) == 0 && proc_on_path("git") ? KSOURCE_GIT : KSOURCE_DIR;
 	free(git);
 	rc = s->kind == KSOURCE_GIT ? git_identity(s, err) : dir_identity(s, err);
 	return rc;
@@ -235,13 +235,13 @@ static int extract(const struct ksource *s, const char *tmp, struct herr *err)
 	char *x = kfs_join(tmp, "x"), *tree = kfs_join(tmp, "linux"), *top = NULL;
 	const char *argv[] = { "tar", "-xf", s->path, "-C", x, "--no-same-owner", NULL };
 	char first[256] = "";
-	struct kproc p = { .argv = argv, .out_fd = -1, .on_line = keep_first, .arg = first,
+	struct proc_spec p = { .argv = argv, .out_fd = -1, .on_line = keep_first, .arg = first,
 			   .merge_stderr = 1 };
 	int rc = -1;
 
 	if (!x || !tree || kfs_mkdir_p(x, err))
 		goto out;
-	rc = kproc_run(&p, err);
+	rc = proc_run(&p, err);
 	if (rc > 0)
 		herr_set(err, EXIT_USAGE, "kernel source %s: tar cannot extract it: %s", s->path, first);
 	if (rc)

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "runner.h"
-#include "subproc.h"
+#include "proc.h"
 #include "sweep/knobs.h"
 #include "sweep/plan.h"
 #include "sweep/qemu.h"

@@ -11,7 +11,7 @@
 
 #include "kernel/build.h"
 #include "kernel/fsutil.h"
-#include "kernel/proc.h"
+#include "proc.h"
 #include "kernel/sha256.h"
 #include "target/bundle.h"
 #include "target/cpio.h"
@@ -218,7 +218,7 @@ int bundle_parse_readelf(const char *text, char ***needed, size_t *n, char **int
 
 static const char *readelf_prog(void)
 {
-	return kproc_on_path("aarch64-linux-gnu-readelf") ? "aarch64-linux-gnu-readelf" : "readelf";
+	return proc_on_path("aarch64-linux-gnu-readelf") ? "aarch64-linux-gnu-readelf" : "readelf";
 }
 
 /* The library on the host, from the multiarch directories (or
@@ -247,7 +247,7 @@ static int resolve_one(struct bundle *b, const char *src, struct herr *err)
 	const char *argv[] = { readelf_prog(), "-d", "-l", "-W", src, NULL };
 	char *out = NULL, **needed = NULL, *interp = NULL;
 	size_t n = 0;
-	int rc = kproc_capture(argv, NULL, &out, err);
+	int rc = proc_capture(argv, NULL, &out, err);
 
 	if (rc < 0)
 		return herr_wrap(err, "resolving the libraries of %s (binutils-aarch64-linux-gnu)", src);

@@ -16,7 +16,7 @@
 
 #include "kernel/fsutil.h"
 #include "kernel/kconfig.h"
-#include "kernel/proc.h"
+#include "proc.h"
 #include "target/cpio.h"
 #include "target/qemu_int.h"
 
@@ -248,7 +248,7 @@ static int make_scratch(const struct qemu_opts *o, struct boot_dir *d, struct he
 	const char *ext4[] = { "mke2fs", "-q", "-F", "-t", "ext4", "-L", "scratch", d->scratch, NULL };
 	const char *xfs[] = { "mkfs.xfs", "-q", "-f", "-L", "scratch", d->scratch, NULL };
 	struct mkfs_out m = { "" };
-	struct kproc p = { .out_fd = -1, .on_line = keep_line, .arg = &m, .merge_stderr = 1 };
+	struct proc_spec p = { .out_fd = -1, .on_line = keep_line, .arg = &m, .merge_stderr = 1 };
 	int fd, rc;
 
 	if (!strcmp(fs, "none")) {
@@ -263,7 +263,7 @@ static int make_scratch(const struct qemu_opts *o, struct boot_dir *d, struct he
 	}
 	close(fd);
 	p.argv = !strcmp(fs, "xfs") ? xfs : ext4;
-	rc = kproc_run(&p, err);
+	rc = proc_run(&p, err);
 	if (rc < 0)
 		return herr_wrap(err, "making the %s scratch disk (%s)", fs,
 				 !strcmp(fs, "xfs") ? "xfsprogs" : "e2fsprogs");

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "kernel/fsutil.h"
-#include "kernel/proc.h"
+#include "proc.h"
 #include "measure/sysinfo.h"
 #include "target/qemu_run.h"
 
@@ -110,10 +110,10 @@ static int check_emulator(const struct qemu_opts *o, struct herr *err)
 	char *out = NULL;
 	int found = 0;
 
-	if (!kproc_on_path(qemu))
+	if (!proc_on_path(qemu))
 		return herr_set(err, EXIT_USAGE, "%s not found: the qemu target needs it "
 				"(scripts/install-deps qemu installs qemu-system-arm)", qemu);
-	if (kproc_capture(argv, NULL, &out, err) < 0)
+	if (proc_capture(argv, NULL, &out, err) < 0)
 		return -1;
 	for (const char *p = out; p && *p; p += strcspn(p, "\n"), p += *p == '\n') {
 		p += strspn(p, " \t");

@@ -17,7 +17,7 @@
 
 #include "kernel/build.h"
 #include "kernel/fsutil.h"
-#include "kernel/proc.h"
+#include "proc.h"
 #include "kernel/sha256.h"
 #include "kernel/source.h"
 
@@ -278,10 +278,10 @@ static int git(const char *dir, const char *a, const char *b, const char *c)
 {
 	const char *argv[] = { "git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", dir,
 			       a, b, c, NULL };
-	struct kproc p = { .argv = argv, .out_fd = -1 };
+	struct proc_spec p = { .argv = argv, .out_fd = -1 };
 	struct herr err;
 
-	return kproc_run(&p, &err);
+	return proc_run(&p, &err);
 }
 
 static void test_source_git(void **state)
@@ -291,7 +291,7 @@ static void test_source_git(void **state)
 	char *tree = at("gtree"), *clean;
 
 	(void)state;
-	if (!kproc_on_path("git"))
+	if (!proc_on_path("git"))
 		skip();
 	fake_tree("gtree");
 	assert_int_equal(git(tree, "init", "-q", NULL), 0);
@@ -358,7 +358,7 @@ static void test_plan_and_hit(void **state)
 	char img[64] = { 0 };
 
 	(void)state;
-	if (!kproc_on_path("aarch64-linux-gnu-gcc") && !kproc_on_path("gcc"))
+	if (!proc_on_path("aarch64-linux-gnu-gcc") && !proc_on_path("gcc"))
 		skip();
 	plan_env();
 	if (kbuild_plan("v4", &o, &b, &err)) {
@@ -469,18 +469,18 @@ static void test_proc(void **state)
 
 	(void)state;
 	/* stdout only; stderr is dropped; the last newline removed */
-	assert_int_equal(kproc_capture(echo_argv, NULL, &out, &err), 0);
+	assert_int_equal(proc_capture(echo_argv, NULL, &out, &err), 0);
 	assert_string_equal(out, "one\nthree");
 	free(out);
-	assert_int_equal(kproc_capture(fail_argv, NULL, &out, &err), 7);
+	assert_int_equal(proc_capture(fail_argv, NULL, &out, &err), 7);
 	free(out);
-	assert_int_equal(kproc_capture(none_argv, NULL, &out, &err), -1);
+	assert_int_equal(proc_capture(none_argv, NULL, &out, &err), -1);
 	assert_null(out);
 	assert_non_null(strstr(err.msg, "/nonexistent/prog"));
 
 	setenv("HARNESS_T_GONE", "x", 1);
 	setenv("HARNESS_T_KEEP", "old", 1);
-	env = kproc_env(unset, set);
+	env = proc_env(unset, set);
 	for (char **e = env; *e; e++) {
 		gone += !strncmp(*e, "HARNESS_T_GONE=", 15);
 		added += !strcmp(*e, "HARNESS_T_NEW=1");
@@ -492,8 +492,8 @@ static void test_proc(void **state)
 	assert_int_equal(gone, 0);
 	assert_int_equal(added, 1);
 	assert_int_equal(keep, 1);
-	assert_true(kproc_on_path("sh"));
-	assert_false(kproc_on_path("harness-no-such-program"));
+	assert_true(proc_on_path("sh"));
+	assert_false(proc_on_path("harness-no-such-program"));
 }
 
 /* A SIGTERM to the harness during a child in its own group stops the
@@ -501,14 +501,14 @@ static void test_proc(void **state)
 static void test_signal_forwarding(void **state)
 {
 	const char *argv[] = { "sh", "-c", "sleep 30 & sleep 30; wait", NULL };
-	struct kproc p = { .argv = argv, .out_fd = -1, .own_group = 1 };
+	struct proc_spec p = { .argv = argv, .out_fd = -1, .own_group = 1 };
 	struct herr err;
 	struct timespec t0, t1;
 	pid_t me = getpid(), killer;
 	int rc;
 
 	(void)state;
-	kproc_catch_signals();
+	proc_catch_signals();
 	killer = fork();
 	if (killer == 0) {
 		usleep(300000);
@@ -516,11 +516,11 @@ static void test_signal_forwarding(void **state)
 		_exit(0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = kproc_run(&p, &err);
+	rc = proc_run(&p, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	waitpid(killer, NULL, 0);
-	assert_int_equal(kproc_caught(), SIGTERM);
-	kproc_release_signals();
+	assert_int_equal(proc_caught(), SIGTERM);
+	proc_release_signals();
 	assert_int_equal(rc, 128 + SIGTERM);
 	assert_true(t1.tv_sec - t0.tv_sec < 10);
 }

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ static void on_signal(int sig)
 		kill(-child_group, SIGTERM);
 }
 
-void kproc_catch_signals(void)
+void proc_catch_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 
@@ -34,18 +35,18 @@ void kproc_catch_signals(void)
 		sigaction(catchable[i], &sa, &saved[i]);
 }
 
-void kproc_release_signals(void)
+void proc_release_signals(void)
 {
 	for (int i = 0; i < 3; i++)
 		sigaction(catchable[i], &saved[i], NULL);
 }
 
-int kproc_caught(void)
+int proc_caught(void)
 {
 	return caught;
 }
 
-static int setup_actions(posix_spawn_file_actions_t *fa, const struct kproc *p, int pipe_w)
+static int setup_actions(posix_spawn_file_actions_t *fa, const struct proc_spec *p, int pipe_w)
 {
 	int out = p->out_fd >= 0 ? p->out_fd : pipe_w;
 
@@ -66,7 +67,7 @@ static int setup_actions(posix_spawn_file_actions_t *fa, const struct kproc *p, 
 
 /* Split the child's output into lines for on_line; a line longer than the
  * buffer is delivered in pieces, which is fine for logs and progress. */
-static void pump_lines(int fd, kproc_line_fn fn, void *arg)
+static void pump_lines(int fd, proc_line_fn fn, void *arg)
 {
 	char buf[8192];
 	size_t n = 0;
@@ -108,7 +109,7 @@ static int wait_status(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int kproc_run(const struct kproc *p, struct herr *err)
+int proc_run(const struct proc_spec *p, struct herr *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -175,12 +176,12 @@ static void capture_line(void *arg, const char *line, size_t len)
 	c->buf[c->len] = '\0';
 }
 
-int kproc_capture(const char *const *argv, const char *cwd, char **out, struct herr *err)
+int proc_capture(const char *const *argv, const char *cwd, char **out, struct herr *err)
 {
 	struct capture c = { 0 };
-	struct kproc p = { .argv = argv, .cwd = cwd, .out_fd = -1,
+	struct proc_spec p = { .argv = argv, .cwd = cwd, .out_fd = -1,
 			   .on_line = capture_line, .arg = &c };
-	int rc = kproc_run(&p, err);
+	int rc = proc_run(&p, err);
 
 	if (rc < 0 || c.oom) {
 		free(c.buf);
@@ -206,7 +207,7 @@ static int listed(const char *entry, const char *const *names, int assignments)
 	return 0;
 }
 
-char **kproc_env(const char *const *unset, const char *const *set)
+char **proc_env(const char *const *unset, const char *const *set)
 {
 	size_t n = 0, k = 0;
 
@@ -227,7 +228,7 @@ char **kproc_env(const char *const *unset, const char *const *set)
 	return env;
 }
 
-int kproc_on_path(const char *prog)
+int proc_on_path(const char *prog)
 {
 	const char *path = getenv("PATH");
 
@@ -246,4 +247,120 @@ int kproc_on_path(const char *prog)
 			return 0;
 		p += n + 1;
 	}
+}
+
+/* ---- both streams apart (spawn_capture) ---- */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int buf_read(int fd, struct buf *b)
+{
+	char tmp[8192];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+
+	if (n <= 0)
+		return n < 0 && errno == EINTR ? 1 : 0;
+	if (b->len + (size_t)n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap * 2 : 16384;
+		char *p;
+
+		while (ncap < b->len + (size_t)n + 1)
+			ncap *= 2;
+		p = realloc(b->p, ncap);
+		if (!p)
+			return 0;
+		b->p = p;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, tmp, (size_t)n);
+	b->len += (size_t)n;
+	b->p[b->len] = '\0';
+	return 1;
+}
+
+/* Read both pipes to EOF without letting either fill up and block the child. */
+static void drain(int out_fd, int err_fd, struct buf *out, struct buf *errb)
+{
+	struct pollfd p[2] = { { out_fd, POLLIN, 0 }, { err_fd, POLLIN, 0 } };
+	int open_fds = 2;
+
+	while (open_fds > 0) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (!buf_read(p[i].fd, i ? errb : out)) {
+				p[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+}
+
+int spawn_capture(char *const argv[], struct spawn_result *res, struct herr *err)
+{
+	posix_spawn_file_actions_t fa;
+	int out_pipe[2], err_pipe[2], wstatus, rc;
+	struct buf out = { 0 }, errb = { 0 };
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	if (pipe2(out_pipe, O_CLOEXEC))
+		return herr_errno(err, EXIT_RUNTIME, "pipe");
+	if (pipe2(err_pipe, O_CLOEXEC)) {
+		close(out_pipe[0]);
+		close(out_pipe[1]);
+		return herr_errno(err, EXIT_RUNTIME, "pipe");
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out_pipe[1]);
+	close(err_pipe[1]);
+	if (rc) {
+		close(out_pipe[0]);
+		close(err_pipe[0]);
+		errno = rc;
+		return herr_errno(err, EXIT_RUNTIME, "cannot run %s", argv[0]);
+	}
+	drain(out_pipe[0], err_pipe[0], &out, &errb);
+	close(out_pipe[0]);
+	close(err_pipe[0]);
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	res->exited = WIFEXITED(wstatus);
+	res->status = res->exited ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus);
+	res->out = out.p ? out.p : strdup("");
+	res->out_len = out.len;
+	res->err = errb.p ? errb.p : strdup("");
+	res->err_len = errb.len;
+	return 0;
+}
+
+void spawn_result_free(struct spawn_result *res)
+{
+	free(res->out);
+	free(res->err);
+	memset(res, 0, sizeof(*res));
+}
+
+void first_line(const char *s, char *out, size_t n)
+{
+	size_t i = 0;
+
+	while (s && s[i] && s[i] != '\n' && i + 1 < n) {
+		out[i] = s[i];
+		i++;
+	}
+	out[i] = '\0';
 }
