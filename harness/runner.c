@@ -53,6 +53,7 @@ static const char *const sampled[] = {
 struct run_state {
 	const struct run_opts *o;
 	struct run_record *r;
+	const struct run_cgroup *cg;
 	pid_t pid;
 	int res_fd, err_fd, ack_fd, pidfd;
 	int64_t t0;			/* CLOCK_MONOTONIC at exec */
@@ -265,8 +266,10 @@ static int on_region(struct run_state *s, json_t *msg, struct herr *err)
 		return -1;
 	sys_snapshot_take(&s->reg_sys[edge], "");
 	take_sample(s);
-	if (edge)
+	if (edge) {
 		measure_pagecache(s);
+		cgroup_collect(s->cg, CGROUP_REGION_END, &s->r->metrics);
+	}
 	s->region_t[edge] = now_ns();
 	s->region = edge + 1;
 	return send_ack(s, err);
@@ -840,6 +843,7 @@ int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err)
 		return -1;
 	}
 	cgroup_create(&cg, r->id);
+	s.cg = &cg;
 	r->settings_json = settings_json(o, &cg, &b);
 	rc = start(&s, &cg, &b, fds, err);
 	if (rc == 0)
@@ -856,7 +860,7 @@ int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err)
 		sys_snapshot_take(&s.sys[1], "");
 		judge(&s, wstatus, child_st);
 		rc = collect(&s, &ru, now_ns() - s.t0, err);
-		cgroup_collect(&cg, &r->metrics);
+		cgroup_collect(&cg, CGROUP_EXIT, &r->metrics);
 	}
 	if (rc == 0 && s.tail_len)
 		r->stderr_tail = strndup(s.tail, s.tail_len);

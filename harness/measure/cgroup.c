@@ -108,40 +108,53 @@ static int read_number(const char *path, double *out)
 	return ok ? 0 : -1;
 }
 
-void cgroup_collect(const struct run_cgroup *cg, struct metric_set *ms)
+static int is_event(const char *field)
 {
+	return strstr(field, "fault") || strstr(field, "alloc");
+}
+
+static void add_field(struct metric_set *ms, enum metric_scope scope, const char *field,
+		      const double *v, const char *why_missing)
+{
+	int event = is_event(field);
+	char name[96];
+
+	snprintf(name, sizeof(name), "cgroup.%s", field);
+	if (v)
+		mset_add(ms, scope, "cgroup", name, *v, event ? "count" : "bytes",
+			 event ? KIND_COUNTER : KIND_GAUGE, BETTER_LOWER);
+	else
+		mset_missing(ms, scope, "cgroup", name, event ? "count" : "bytes",
+			     event ? KIND_COUNTER : KIND_GAUGE, BETTER_LOWER, MS_NOT_MEASURED,
+			     why_missing);
+}
+
+/* Sizes (anon, file, pagetables, ...) mean something only while the
+ * workload holds its memory: they are read at the region's end, when it
+ * waits for the harness. Event counts and memory.peak are read after exit,
+ * when they are complete. */
+void cgroup_collect(const struct run_cgroup *cg, enum cgroup_moment when, struct metric_set *ms)
+{
+	enum metric_scope scope = when == CGROUP_REGION_END ? SCOPE_REGION : SCOPE_PROCESS;
+	size_t nf = sizeof(stat_fields) / sizeof(stat_fields[0]);
+	const char *why = cg->usable ? "memory.stat unreadable" : cg->reason;
 	struct kv_set stat;
 	double peak_bytes;
 	char path[600];
-	size_t nf = sizeof(stat_fields) / sizeof(stat_fields[0]);
+	int have;
 
 	kv_init(&stat);
 	snprintf(path, sizeof(path), "%s/memory.stat", cg->path);
-	if (cg->usable && kv_read_file(path, &stat) == 0) {
-		for (size_t i = 0; i < nf; i++) {
-			const double *v = kv_get(&stat, stat_fields[i]);
-			int event = strstr(stat_fields[i], "fault") || strstr(stat_fields[i], "alloc");
-			char name[96];
-
-			snprintf(name, sizeof(name), "cgroup.%s", stat_fields[i]);
-			if (v)
-				mset_add(ms, SCOPE_PROCESS, "cgroup", name, *v, event ? "count" : "bytes",
-					 event ? KIND_COUNTER : KIND_GAUGE, BETTER_LOWER);
-			else
-				mset_missing(ms, SCOPE_PROCESS, "cgroup", name, event ? "count" : "bytes",
-					     event ? KIND_COUNTER : KIND_GAUGE, BETTER_LOWER,
-					     MS_NOT_MEASURED, "memory.stat has no such field on this kernel");
-		}
-	} else {
-		for (size_t i = 0; i < nf; i++) {
-			char name[96];
-
-			snprintf(name, sizeof(name), "cgroup.%s", stat_fields[i]);
-			mset_missing(ms, SCOPE_PROCESS, "cgroup", name, "bytes", KIND_GAUGE,
-				     BETTER_LOWER, MS_NOT_MEASURED,
-				     cg->usable ? "memory.stat unreadable" : cg->reason);
-		}
+	have = cg->usable && kv_read_file(path, &stat) == 0;
+	for (size_t i = 0; i < nf; i++) {
+		if (is_event(stat_fields[i]) != (when == CGROUP_EXIT))
+			continue;
+		add_field(ms, scope, stat_fields[i], have ? kv_get(&stat, stat_fields[i]) : NULL,
+			  have ? "memory.stat has no such field on this kernel" : why);
 	}
+	kv_free(&stat);
+	if (when != CGROUP_EXIT)
+		return;
 	snprintf(path, sizeof(path), "%s/memory.peak", cg->path);
 	if (cg->usable && read_number(path, &peak_bytes) == 0)
 		mset_add(ms, SCOPE_PROCESS, "cgroup", "cgroup.memory_peak", peak_bytes,
@@ -150,7 +163,6 @@ void cgroup_collect(const struct run_cgroup *cg, struct metric_set *ms)
 		mset_missing(ms, SCOPE_PROCESS, "cgroup", "cgroup.memory_peak", "bytes", KIND_GAUGE,
 			     BETTER_LOWER, MS_NOT_MEASURED,
 			     cg->usable ? "memory.peak unreadable (kernel before 5.19?)" : cg->reason);
-	kv_free(&stat);
 }
 
 void cgroup_destroy(struct run_cgroup *cg)

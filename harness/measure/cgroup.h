@@ -19,8 +19,14 @@ struct run_cgroup {
 void cgroup_create(struct run_cgroup *cg, const char *run_id);
 /* In the forked child before exec: move itself into the cgroup. */
 int cgroup_enter(const struct run_cgroup *cg);
-/* Read memory.stat and memory.peak into ms (scope process). */
-void cgroup_collect(const struct run_cgroup *cg, struct metric_set *ms);
+enum cgroup_moment {
+	CGROUP_REGION_END,	/* sizes in memory.stat, scope region: the workload is paused */
+	CGROUP_EXIT,		/* event counts in memory.stat and memory.peak, scope process */
+};
+
+/* Read memory.stat (and after exit memory.peak) into ms. Without a usable
+ * cgroup every figure is stored as not measured with the reason. */
+void cgroup_collect(const struct run_cgroup *cg, enum cgroup_moment when, struct metric_set *ms);
 /* Kill leftovers, remove the cgroup, undo the controller change. */
 void cgroup_destroy(struct run_cgroup *cg);
 

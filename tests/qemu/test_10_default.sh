@@ -65,6 +65,13 @@ check "every run says it was emulated, on target qemu" [ "$(q "$DB" "SELECT coun
 check "TLB events the emulator does not count are stored as not counted" [ "$(q "$DB" "SELECT count(*)
 	FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name = 'tlb.l1d_refill' AND m.scope = 'process'
 	AND m.status = 'not_counted' AND m.value IS NULL")" = 27 ]
+# The guest has cgroup v2 with the memory controller: the run's cgroup
+# holds the gups table at the region's end, and its peak after exit.
+anon4=$(metric "$DB" 4k gups region cgroup.anon "$S1")
+peak4=$(metric "$DB" 4k gups process cgroup.memory_peak "$S1")
+echo "# gups on 4k: cgroup anon at region end $anon4, memory.peak $peak4, table $b4"
+check "cgroup memory.stat anon at region end holds the gups table" ge "$anon4" "$b4"
+check "cgroup memory.peak at least the gups table" ge "$peak4" "$b4"
 check "cycles are counted" [ "$(q "$DB" "SELECT count(*) FROM metrics WHERE name = 'cpu.cycles'
 	AND scope = 'process' AND status IN ('ok', 'scaled')")" = 27 ]
 out=$(cat "$T/out1")
