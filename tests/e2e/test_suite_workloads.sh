@@ -37,68 +37,10 @@ check() {
 		not_ok "$name" "$(tail -3 "$TMP/check.out" | tr '\n' ' ')"; fi
 }
 
-# Validate a stream file: "ok" for a complete stream whose checks hold:
-# verify=true|false, path, NAME (metric present), NAME=VALUE (exact),
-# NAME>VALUE, NAME<VALUE. Otherwise the reason.
-stream() {
-	python3 - "$@" <<'EOF'
-import json, sys, zlib
-path, want = sys.argv[1], sys.argv[2:]
-data = open(path, 'rb').read()
-lines = data.split(b'\n')
-if lines[-1] != b'':
-    sys.exit(print('stream does not end with a newline'))
-crc, msgs = 0, []
-for i, raw in enumerate(lines[:-1]):
-    m = json.loads(raw)
-    if m.get('seq') != i:
-        sys.exit(print('line %d has seq %r' % (i, m.get('seq'))))
-    if m['type'] == 'end':
-        if i != len(lines) - 2:
-            sys.exit(print('data after the trailer'))
-        if m['count'] != i or m['crc32'] != '%08x' % crc:
-            sys.exit(print('bad trailer %r' % m))
-    crc = zlib.crc32(raw + b'\n', crc)
-    msgs.append(m)
-if not msgs or msgs[0]['type'] != 'hello' or msgs[-1]['type'] != 'end':
-    sys.exit(print('no hello or no trailer'))
-regions = [m['event'] for m in msgs if m['type'] == 'region']
-if regions not in ([], ['begin', 'end']):
-    sys.exit(print('regions %r' % regions))
-metrics = {}
-for m in msgs:
-    if m['type'] != 'metric':
-        continue
-    if m['name'] in metrics:
-        sys.exit(print('metric %s twice' % m['name']))
-    if m['kind'] not in ('counter', 'gauge', 'rate') or m['better'] not in ('lower', 'higher', 'none'):
-        sys.exit(print('bad metric %r' % m))
-    metrics[m['name']] = m['value']
-verify = [m['ok'] for m in msgs if m['type'] == 'verify']
-for w in want:
-    if w.startswith('verify='):
-        if verify != [w == 'verify=true']:
-            sys.exit(print('verify %r, want %s' % (verify, w)))
-        continue
-    if w == 'path':
-        if not any(m['type'] == 'path' for m in msgs):
-            sys.exit(print('no path message'))
-        continue
-    for op in ('=', '>', '<'):
-        if op in w:
-            k, v = w.split(op, 1)
-            got = metrics.get(k)
-            good = got is not None and (abs(got - float(v)) <= 1e-9 * abs(float(v)) if op == '=' else
-                                        got > float(v) if op == '>' else got < float(v))
-            if not good:
-                sys.exit(print('metric %s = %r, want %s%s' % (k, got, op, v)))
-            break
-    else:
-        if w not in metrics:
-            sys.exit(print('no metric ' + w))
-print('ok')
-EOF
-}
+# Validate a stream file with the independent checker (tests/e2e/check_stream.py):
+# prints "ok" or the first reason.
+CHECK_STREAM="$(cd "$(dirname "$0")" && pwd)/check_stream.py"
+stream() { python3 "$CHECK_STREAM" "$@"; }
 
 # metric FILE NAME: one metric's value from a stream file.
 metric() {

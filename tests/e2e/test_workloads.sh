@@ -21,60 +21,10 @@ check() {
 		not_ok "$name" "$(tail -3 "$TMP/check.out" | tr '\n' ' ')"; fi
 }
 
-# Validate a stream file; print "ok" on a complete stream, with extra
-# checks: verify=true|false, metric NAME=VALUE, metric NAME (present),
-# path (a path message is present). Prints the reason otherwise.
-stream() {
-	python3 - "$@" <<'EOF'
-import json, sys, zlib
-path, want = sys.argv[1], sys.argv[2:]
-data = open(path, 'rb').read()
-lines = data.split(b'\n')
-if lines[-1] != b'':
-    sys.exit(print('stream does not end with a newline'))
-crc, msgs = 0, []
-for i, raw in enumerate(lines[:-1]):
-    m = json.loads(raw)
-    if m.get('seq') != i:
-        sys.exit(print('line %d has seq %r' % (i, m.get('seq'))))
-    if m['type'] == 'end':
-        if i != len(lines) - 2:
-            sys.exit(print('data after the trailer'))
-        if m['count'] != i or m['crc32'] != '%08x' % crc:
-            sys.exit(print('bad trailer %r, want count %d crc %08x' % (m, i, crc)))
-    crc = zlib.crc32(raw + b'\n', crc)
-    msgs.append(m)
-if not msgs or msgs[0]['type'] != 'hello' or msgs[-1]['type'] != 'end':
-    sys.exit(print('no hello or no trailer'))
-h = msgs[0]
-for k in ('workload', 'protocol', 'params', 'page_size', 'pmd_size'):
-    if k not in h:
-        sys.exit(print('hello lacks ' + k))
-regions = [m['event'] for m in msgs if m['type'] == 'region']
-if regions not in ([], ['begin', 'end']):
-    sys.exit(print('regions %r' % regions))
-metrics = {m['name']: m for m in msgs if m['type'] == 'metric'}
-for m in metrics.values():
-    if m['kind'] not in ('counter', 'gauge', 'rate') or m['better'] not in ('lower', 'higher', 'none'):
-        sys.exit(print('bad metric %r' % m))
-verify = [m['ok'] for m in msgs if m['type'] == 'verify']
-for w in want:
-    if w.startswith('verify='):
-        if verify != [w == 'verify=true']:
-            sys.exit(print('verify %r, want %s' % (verify, w)))
-    elif w == 'path':
-        if not any(m['type'] == 'path' for m in msgs):
-            sys.exit(print('no path message'))
-    elif '=' in w:
-        k, v = w.split('=', 1)
-        v = h['page_size'] if v == 'PAGE' else float(v)
-        if k not in metrics or abs(metrics[k]['value'] - v) > 1e-9 * abs(v):
-            sys.exit(print('metric %s = %r, want %s' % (k, metrics.get(k, {}).get('value'), v)))
-    elif w not in metrics:
-        sys.exit(print('no metric ' + w))
-print('ok')
-EOF
-}
+# Validate a stream file with the independent checker (tests/e2e/check_stream.py):
+# prints "ok" or the first reason.
+CHECK_STREAM="$(cd "$(dirname "$0")" && pwd)/check_stream.py"
+stream() { python3 "$CHECK_STREAM" "$@"; }
 
 # run_stream NAME WANT_RC 'CHECKS' COMMAND...: run with the stream on fd 3,
 # expect the exit code, then validate the stream with CHECKS.
