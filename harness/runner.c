@@ -842,7 +842,10 @@ int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err)
 		binding_free(&b);
 		return -1;
 	}
-	cgroup_create(&cg, r->id);
+	if (o->use_cgroup)
+		cgroup_create(&cg, r->id);
+	else
+		cgroup_skip(&cg, "no cgroup for this run (--no-cgroup)");
 	s.cg = &cg;
 	r->settings_json = settings_json(o, &cg, &b);
 	rc = start(&s, &cg, &b, fds, err);

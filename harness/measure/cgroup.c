@@ -57,6 +57,12 @@ static void unusable(struct run_cgroup *cg, const char *why)
 	snprintf(cg->reason, sizeof(cg->reason), "%s", why);
 }
 
+void cgroup_skip(struct run_cgroup *cg, const char *why)
+{
+	memset(cg, 0, sizeof(*cg));
+	unusable(cg, why);
+}
+
 void cgroup_create(struct run_cgroup *cg, const char *run_id)
 {
 	char path[700];

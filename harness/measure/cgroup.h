@@ -17,6 +17,8 @@ struct run_cgroup {
 /* Create the run's cgroup, or record why it cannot be used. Never fails
  * the run: without a cgroup its metrics are stored as not measured. */
 void cgroup_create(struct run_cgroup *cg, const char *run_id);
+/* No cgroup for this run, by request: its metrics say why. */
+void cgroup_skip(struct run_cgroup *cg, const char *why);
 /* In the forked child before exec: move itself into the cgroup. */
 int cgroup_enter(const struct run_cgroup *cg);
 enum cgroup_moment {

@@ -67,5 +67,7 @@ check "failed run stored with its reason" test -n "$(q "$DB" "select reason from
 check "failed run kept no metrics" test "$(q "$DB" "select count(*) from metrics m join runs r on r.id=m.run_id where r.status='failed'")" = 0
 
 check "every run names its variant's definition" test "$(q "$DB" "select count(*) from runs r join variants v on v.id = r.variant_id where v.name = 'running'")" = "$(q "$DB" "select count(*) from runs")"
+"$H" run gups -q -p size=4m --no-cgroup --db "$DB" >/dev/null
+check "--no-cgroup: cgroup figures not measured, saying why" test "$(q "$DB" "select count(*) from metrics m join runs r on r.id = m.run_id where r.id = (select id from runs order by started_ns desc limit 1) and m.name = 'cgroup.memory_peak' and m.status = 'not_measured' and m.reason like '%--no-cgroup%'")" = 1
 check "events lists the portable counters" sh -c "'$H' events | grep -q tlb.dtlb_walk"
 finish
