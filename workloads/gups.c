@@ -70,18 +70,7 @@ static void init_slice(uint64_t *table, uint64_t lo, uint64_t hi)
 
 static void bind_self(struct worker *w)
 {
-	hwloc_topology_t topo = w->g->topo;
-	int type = HWLOC_OBJ_CORE;
-	int n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-	hwloc_obj_t obj;
-
-	if (n <= 0) {
-		type = HWLOC_OBJ_PU;
-		n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-	}
-	obj = n > 0 ? hwloc_get_obj_by_type(topo, (hwloc_obj_type_t)type,
-					    (unsigned)(w->id % n)) : NULL;
-	if (!obj || hwloc_set_cpubind(topo, obj->cpuset, HWLOC_CPUBIND_THREAD))
+	if (wl_bind_thread(w->g->topo, w->id))
 		snprintf(w->err, sizeof(w->err), "thread %d: cannot bind to a core (hwloc)",
 			 w->id);
 }

@@ -9,10 +9,7 @@
 # Standalone: HARNESS_BUILD names the build directory (default: build).
 # The last line is "N passed, N failed"; the exit status is 1 on failure.
 
-BUILD=${HARNESS_BUILD:-build}
-WL=$BUILD/workloads
-passed=0 failed=0
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test_suite_workloads.XXXXXX") || exit 1
+. "$(dirname "$0")/wl_lib.sh"
 KH=/sys/kernel/mm/transparent_hugepage/khugepaged
 KH_SAVED=""
 restore_khugepaged() {
@@ -27,21 +24,6 @@ restore_khugepaged() {
 trap 'restore_khugepaged; rm -rf "$TMP"' EXIT
 trap 'exit 1' INT TERM
 
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "FAIL - $1${2:+: $2}"; }
-
-# check NAME COMMAND...: pass when the command succeeds.
-check() {
-	name=$1; shift
-	if "$@" >"$TMP/check.out" 2>&1; then ok "$name"; else
-		not_ok "$name" "$(tail -3 "$TMP/check.out" | tr '\n' ' ')"; fi
-}
-
-# Validate a stream file with the independent checker (tests/e2e/check_stream.py):
-# prints "ok" or the first reason.
-CHECK_STREAM="$(cd "$(dirname "$0")" && pwd)/check_stream.py"
-stream() { python3 "$CHECK_STREAM" "$@"; }
-
 # metric FILE NAME: one metric's value from a stream file.
 metric() {
 	python3 -c '
@@ -49,23 +31,6 @@ import json, sys
 for l in open(sys.argv[1]):
     m = json.loads(l)
     if m["type"] == "metric" and m["name"] == sys.argv[2]: print(m["value"])' "$1" "$2"
-}
-
-# run_stream NAME WANT_RC 'CHECKS' COMMAND...: run with the stream on fd 3
-# (kept in $TMP/stream), expect the exit code, validate with CHECKS.
-run_stream() {
-	name=$1 want_rc=$2 checks=$3; shift 3
-	HARNESS_RESULT_FD=3 "$@" 3>"$TMP/stream" >"$TMP/stdout" 2>"$TMP/stderr"
-	rc=$?
-	if [ $rc -ne "$want_rc" ]; then
-		not_ok "$name" "exit $rc, want $want_rc: $(head -c 300 "$TMP/stderr")"
-		return 1
-	fi
-	# shellcheck disable=SC2086
-	res=$(stream "$TMP/stream" $checks 2>&1)
-	if [ "$res" != ok ]; then not_ok "$name" "$res"; return 1; fi
-	if [ -s "$TMP/stdout" ]; then not_ok "$name" "stdout not empty"; return 1; fi
-	ok "$name"
 }
 
 # corrupted NAME ARGS...: corrupt=1 fails verification loudly.
