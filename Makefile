@@ -28,7 +28,7 @@ ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SAN_FLAGS) -I. -Iharness -Iworkloads/commo
 	-D_GNU_SOURCE -DHARNESS_VERSION='"$(HARNESS_VERSION)"' $(PC_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
-CORE_SRC = $(filter-out harness/main.c,$(wildcard harness/*.c harness/*/*.c))
+CORE_SRC = $(filter-out harness/main.c,$(wildcard harness/*.c harness/*/*.c harness/*/*/*.c analysis/*.c))
 CORE_OBJ = $(CORE_SRC:%.c=$(O)/obj/%.o)
 # Unit tests link the library parts; commands are tested end to end.
 LIB_OBJ = $(filter-out $(O)/obj/harness/cmd_%.o,$(CORE_OBJ))

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 
 enum opt_type {
 	OPT_FLAG,	/* --name */

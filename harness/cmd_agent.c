@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "target/agent.h"
+#include "agent/agent.h"
 
 static const struct opt_spec agent_opts[] = {
 	{ "plan", 0, OPT_STRING, "FILE", AGENT_PLAN_PATH, "the boot plan (JSON, docs/qemu.md)" },

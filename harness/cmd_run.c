@@ -7,12 +7,12 @@
 
 #include "cli.h"
 #include "measure/counters.h"
-#include "report_run.h"
-#include "runner.h"
-#include "proc.h"
+#include "analysis/report_run.h"
+#include "core/runner.h"
+#include "core/proc.h"
 #include "store/store.h"
-#include "target/qemu_cli.h"
-#include "workload.h"
+#include "targets/qemu/qemu_cli.h"
+#include "core/workload.h"
 
 static const struct opt_spec run_opts[] = {
 	{ "param", 'p', OPT_LIST, "KEY=VALUE", NULL, "workload parameter (see 'harness run WORKLOAD --params')" },

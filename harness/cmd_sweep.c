@@ -7,14 +7,14 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "runner.h"
+#include "core/runner.h"
 #include "store/store.h"
 #include "sweep/exec.h"
 #include "sweep/plan.h"
 #include "sweep/spec.h"
-#include "sweep/qemu.h"
+#include "targets/qemu/qemu_sweep.h"
 #include "sweep/summary.h"
-#include "target/qemu_cli.h"
+#include "targets/qemu/qemu_cli.h"
 
 static const struct opt_spec sweep_opts[] = {
 	{ "dry-run", 'n', OPT_FLAG, NULL, NULL,

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "sweep/knobs.h"
-#include "target/agent.h"
+#include "machine/knobs.h"
+#include "agent/agent.h"
 
 extern const struct cmd_spec cmd_help;
 extern const struct cmd_spec cmd_run;

@@ -13,7 +13,7 @@
 #include "build.h"
 #include "fsutil.h"
 #include "kconfig.h"
-#include "proc.h"
+#include "core/proc.h"
 #include "sha256.h"
 
 /* Bump when the build recipe changes what an identical input produces. */

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "source.h"
 #include "variant.h"
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* "a/b" in a fresh allocation (NULL only when out of memory). */
 char *kfs_join(const char *a, const char *b);

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* One requested option. val NULL means "# CONFIG_X is not set" (or =n). */
 struct kopt {

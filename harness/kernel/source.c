@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
-#include "proc.h"
+#include "core/proc.h"
 #include "sha256.h"
 #include "source.h"
 

@@ -4,7 +4,7 @@
 #ifndef HARNESS_KERNEL_SOURCE_H
 #define HARNESS_KERNEL_SOURCE_H
 
-#include "error.h"
+#include "core/error.h"
 
 /* Debian's linux-source-6.12 package installs this. */
 #define KSOURCE_DEFAULT "/usr/src/linux-source-6.12.tar.xz"

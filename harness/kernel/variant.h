@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* A runtime write applied before a run (sysfs or procfs). */
 struct kknob {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "measure/metric.h"
 
 enum counter_class { COUNTER_PMU, COUNTER_SOFTWARE };

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fileio.h"
+#include "core/fileio.h"
 #include "measure/counters_impl.h"
 
 #define SYSFS_PMU_ROOT "/sys/bus/event_source/devices"

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 struct pagecache_usage {
 	uint64_t files;		/* regular files visited */

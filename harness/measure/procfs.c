@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "core/fileio.h"
 #include "measure/procfs.h"
 
 void kv_init(struct kv_set *s)

@@ -16,7 +16,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "core/fileio.h"
 #include "measure/sysinfo.h"
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage"

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 struct machine_info {
 	char id[17];		/* 16 hex digits: FNV-1a 64 of /etc/machine-id (else hostname) */

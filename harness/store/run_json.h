@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "store/store.h"
 
 /* {"run":{..},"machine":{..},"kernel":{..},"knobs":[..],"metrics":[..],

@@ -7,8 +7,8 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "record.h"
+#include "core/error.h"
+#include "core/record.h"
 
 #define STORE_SCHEMA_VERSION 4
 

@@ -5,7 +5,7 @@
 
 #include <sqlite3.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "store/store.h"
 
 struct store {

@@ -4,10 +4,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "runner.h"
+#include "core/runner.h"
 #include "sweep/exec.h"
 #include "sweep/progress.h"
-#include "sweep/qemu.h"
+#include "targets/qemu/qemu_sweep.h"
 
 static int has_path(const char **v, size_t n, const char *p)
 {

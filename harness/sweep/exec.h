@@ -4,9 +4,9 @@
 #ifndef HARNESS_SWEEP_EXEC_H
 #define HARNESS_SWEEP_EXEC_H
 
-#include "error.h"
+#include "core/error.h"
 #include "store/store.h"
-#include "sweep/knobs.h"
+#include "machine/knobs.h"
 #include "sweep/plan.h"
 
 struct sweep_exec {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 
 /* More values than this in one grid is almost certainly a typo. */
 #define GRID_MAX_VALUES 10000

@@ -7,12 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner.h"
-#include "proc.h"
-#include "sweep/knobs.h"
+#include "core/runner.h"
+#include "core/proc.h"
+#include "machine/knobs.h"
 #include "sweep/plan.h"
-#include "sweep/qemu.h"
-#include "workload.h"
+#include "targets/qemu/qemu_sweep.h"
+#include "core/workload.h"
 
 #define MAX_CELLS 100000
 #define MAX_RUNS 1000000

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "sweep/spec.h"
 
 struct sweep_cell {

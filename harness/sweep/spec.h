@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "sweep/grid.h"
 
 enum sweep_order { ORDER_INTERLEAVED, ORDER_GROUPED };

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "error.h"
+#include "core/error.h"
 #include "store/store.h"
 #include "sweep/plan.h"
 

@@ -17,7 +17,7 @@
 
 #include "kernel/build.h"
 #include "kernel/fsutil.h"
-#include "proc.h"
+#include "core/proc.h"
 #include "kernel/sha256.h"
 #include "kernel/source.h"
 

@@ -13,17 +13,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "record_json.h"
-#include "stream.h"
+#include "core/record_json.h"
+#include "core/stream.h"
 #include "sweep/plan.h"
-#include "sweep/qemu.h"
+#include "targets/qemu/qemu_sweep.h"
 #include "sweep/spec.h"
-#include "target/bootplan.h"
-#include "target/bundle.h"
-#include "target/cpio.h"
-#include "target/frame.h"
-#include "target/qemu.h"
-#include "target/qemu_run.h"
+#include "agent/bootplan.h"
+#include "kernel/bundle.h"
+#include "kernel/cpio.h"
+#include "agent/frame.h"
+#include "targets/qemu/qemu.h"
+#include "targets/qemu/qemu_run.h"
 
 static char *slurp(const char *path, size_t *len)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "record_json.h"
+#include "core/record_json.h"
 #include "store/store.h"
 
 static void fill(struct run_record *r)

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "record.h"
+#include "core/record.h"
 #include "store/run_json.h"
 #include "store/store.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "stream.h"
+#include "core/stream.h"
 
 struct seen {
 	int n;

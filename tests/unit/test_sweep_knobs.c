@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sweep/knobs.h"
+#include "machine/knobs.h"
 
 #define ENABLED "/sys/kernel/mm/transparent_hugepage/enabled"
 #define SWAPPINESS "/proc/sys/vm/swappiness"

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "record.h"
+#include "core/record.h"
 #include "store/migrations.h"
 #include "store/store.h"
 

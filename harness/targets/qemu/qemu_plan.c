@@ -1,0 +1,92 @@
+/* Plan-time checks of a sweep on target qemu. The host is only the
+ * controller: knobs are written in the guest (so they are checked against
+ * the allow-list, not against the host's files), CPU binding and the
+ * governor have no meaning for an emulated CPU, and a launcher would have
+ * to exist in the guest bundle. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/variant.h"
+#include "machine/knobs.h"
+#include "targets/qemu/qemu_sweep.h"
+
+const char *sweep_qemu_kernel(const struct sweep_variant *v)
+{
+	return v->kernel_line ? v->kernel : v->name;
+}
+
+static int check_sweep_keys(const struct sweep_spec *s, struct herr *err)
+{
+	if (s->cpus)
+		return plan_error(s, s->cpus_line, err, "cpus = '%s': not on target qemu (the guest's CPUs are "
+			  "emulated; --qemu-smp sets how many)", s->cpus);
+	if (s->governor)
+		return plan_error(s, s->governor_line, err, "governor = '%s': not on target qemu (an emulated CPU "
+			  "has no cpufreq)", s->governor);
+	return 0;
+}
+
+static int check_kernel_variant(const struct sweep_spec *s, const struct sweep_variant *v,
+				struct herr *err)
+{
+	const char *k = sweep_qemu_kernel(v);
+	struct kvariant *kv;
+	struct herr e = { 0 };
+
+	if (v->kernel_line && !strcmp(k, "running"))
+		return plan_error(s, v->kernel_line, err, "kernel = running in [variant %s]: target qemu boots "
+			  "kernel variants (kernels/variants/NAME.ini); name one, or leave kernel out to "
+			  "boot the variant named like the section", v->name);
+	kv = kvariant_load(k, &e);
+	if (!kv)
+		return plan_error(s, v->kernel_line ? v->kernel_line : v->line, err, "[variant %s]: %s%s",
+			  v->name, e.msg, v->kernel_line ? ""
+			  : " (without kernel =, the section's name is the kernel variant)");
+	kvariant_free(kv);
+	free(kv);
+	return 0;
+}
+
+static int check_variant(const struct sweep_spec *s, const struct sweep_variant *v,
+			 struct herr *err)
+{
+	if (v->nlauncher)
+		return plan_error(s, v->launcher_line, err, "launcher in [variant %s]: not on target qemu (the "
+			  "guest has only the harness and its workloads; a kernel variant's wrapper "
+			  "launcher applies)", v->name);
+	if (check_kernel_variant(s, v, err))
+		return -1;
+	for (size_t k = 0; k < v->nknobs; k++)
+		if (!knob_allowed(v->knobs[k].path))
+			return plan_error(s, v->knobs[k].line, err, "knob in [variant %s]: %s is not under "
+				  "/sys/kernel/mm/ or /proc/sys/", v->name, v->knobs[k].path);
+	return 0;
+}
+
+int plan_check_qemu(struct sweep_plan *p, struct herr *err)
+{
+	const struct sweep_spec *s = &p->spec;
+
+	p->skip = calloc(s->nvariants + 1, sizeof(*p->skip));
+	if (!p->skip)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	if (check_sweep_keys(s, err))
+		return -1;
+	for (size_t i = 0; i < s->nvariants; i++) {
+		struct sweep_variant *v = &p->spec.variants[i];
+		char *k;
+
+		if (check_variant(s, v, err))
+			return -1;
+		/* The plan (and --dry-run) name the kernel actually booted. */
+		if (!v->kernel_line) {
+			if (!(k = strdup(v->name)))
+				return herr_set(err, EXIT_RUNTIME, "out of memory");
+			free(v->kernel);
+			v->kernel = k;
+		}
+	}
+	return 0;
+}

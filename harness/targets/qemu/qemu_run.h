@@ -1,0 +1,83 @@
+/* Running cells on the qemu target and storing them: a session prepares
+ * one variant (its kernel built or found in the cache, the guest bundle,
+ * the checks), and each qemu_session_boot() boots it once for a list of
+ * cells, recording the boot and one run per cell — the agent's record when
+ * it arrived complete, else a failed run with the boot's reason. */
+#ifndef HARNESS_TARGET_QEMU_RUN_H
+#define HARNESS_TARGET_QEMU_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "kernel/build.h"
+#include "core/record.h"
+#include "store/store.h"
+#include "kernel/bundle.h"
+#include "targets/qemu/qemu.h"
+
+struct qemu_cell {
+	const char *workload;		/* name */
+	const char *const *params;	/* key=value */
+	size_t nparams;
+	const char *params_json;	/* every effective parameter */
+	uint64_t seed;
+	int rep, warmup;
+	int cell, seq;			/* sweeps: stored with the run */
+	unsigned sample_ms, timeout_s;
+	const char *const *events;
+	size_t nevents;
+	int use_cgroup, aslr_off, drop_caches;
+	const char *settings_json;	/* merged into this run's settings; NULL: none */
+};
+
+struct qemu_session {
+	struct qemu_opts opts;
+	struct kbuild kb;		/* kb.v: the variant (knobs, cmdline, launcher) */
+	struct qemu_kernel k;
+	struct bundle bundle;
+	char **launcher;
+	size_t nlauncher;
+	char hostname[64];
+	char *settings_json;		/* merged into every run's settings */
+	/* Set by a sweep after qemu_session_open: the name its runs are
+	 * stored under ("" = the kernel variant's) and knobs applied after
+	 * the kernel variant's own. The strings stay the caller's. */
+	char label[64];
+	const char *const *xknob_paths, *const *xknob_values;
+	size_t nxknobs;
+};
+
+/* Check the options and the variant, build its kernel when the cache does
+ * not have it, make or find the bundle. Progress lines go to
+ * o->progress. */
+int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
+		      struct herr *err);
+void qemu_session_close(struct qemu_session *s);
+
+/* After each run is stored (ok or failed); the callback may take r's
+ * contents, leaving it zeroed. */
+typedef void (*qemu_stored_fn)(void *user, struct run_record *r);
+
+struct qemu_boot_summary {
+	char boot_id[37];
+	char status[16];
+	char reason[512];
+	double hello_s, first_cell_s;	/* < 0: not reached */
+	size_t ok, failed;		/* runs stored */
+};
+
+/* Boot once and run cells in order. test: faults for the tests (NULL:
+ * none). Returns -1 only when the host side failed (the runs stored
+ * until then stay). */
+int qemu_session_boot(struct qemu_session *s, struct store *st, const char *sweep_id,
+		      const struct qemu_cell *cells, size_t n, const struct boot_test *test,
+		      qemu_stored_fn fn, void *user, struct qemu_boot_summary *sum,
+		      struct herr *err);
+
+/* HARNESS_QEMU_TEST ("panic=N", "cut=N", "hang=N", "hang_hello", comma
+ * separated) as faults for the agent; EXIT_USAGE when malformed. */
+int qemu_test_from_env(struct boot_test *t, struct herr *err);
+
+#endif
