@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "measure/counters.h"
 #include "analysis/report_run.h"
+#include "core/signals.h"
 #include "core/runner.h"
 #include "core/proc.h"
 #include "store/store.h"
@@ -54,7 +55,7 @@ static int run_reps(struct cmd_ctx *ctx, const struct run_opts *ro, const char *
 
 	if (sysinfo_collect(&mi, &ki, err))
 		return -1;
-	runner_catch_signals();
+	signals_catch();
 	for (long long i = 0; i < reps && rc == 0; i++) {
 		struct run_record *r = run_report_add(rep);
 
@@ -128,7 +129,7 @@ static int run_qemu(struct cmd_ctx *ctx, const struct run_opts *ro, const char *
 			.rep = (int)i, .sample_ms = ro->sample_ms, .timeout_s = ro->timeout_s,
 			.events = ro->events, .nevents = ro->nevents, .use_cgroup = ro->use_cgroup };
 	}
-	runner_catch_signals();
+	signals_catch();
 	rc = qemu_session_boot(&s, st, NULL, cells, (size_t)reps, &test, qemu_stored, rep, &sum, err);
 	if (rep->n)
 		run_report_print(rep, cli_flag(ctx, "json"), stdout);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/signals.h"
 #include "core/runner.h"
 #include "store/store.h"
 #include "sweep/exec.h"
@@ -292,7 +293,7 @@ static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 		if (!dry) {
 			/* From the journal on, a signal stops the sweep between
 			 * runs and the knobs are restored: never a bare exit. */
-			runner_catch_signals();
+			signals_catch();
 			rc = sweep_lock(&x, err);
 		}
 		if (rc == 0 && !st)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/signals.h"
 #include "core/fileio.h"
 #include "measure/sysinfo.h"
 #include "core/record_json.h"
@@ -181,7 +182,7 @@ static int run_cell(const struct boot_plan *p, size_t i, char **launcher, struct
 		fail_record(r, e.msg);
 	knobs_restore(r);
 	free(settings);
-	return runner_interrupted ? -1 : 0;
+	return signals_caught() ? -1 : 0;
 }
 
 /* ---- the stream ---- */
@@ -325,7 +326,7 @@ int agent_run(const struct boot_plan *p, struct frame_out *f, int ack_fd, int pi
 		sleep_forever(log, "hang_hello");
 	if (sysinfo_collect(&m, &k, err))
 		return -1;
-	runner_catch_signals();
+	signals_catch();
 	rc = send_hello(f, &m, &k, err);
 	if (!rc)
 		rc = run_cells(p, f, pid1, log, err);

@@ -10,41 +10,9 @@
 #include <unistd.h>
 
 #include "core/proc.h"
+#include "core/signals.h"
 
 extern char **environ;
-
-static volatile sig_atomic_t child_group;	/* pgid of a running own_group child */
-static volatile sig_atomic_t caught;
-static struct sigaction saved[3];
-static const int catchable[3] = { SIGINT, SIGTERM, SIGHUP };
-
-static void on_signal(int sig)
-{
-	caught = sig;
-	if (child_group > 0)
-		kill(-child_group, SIGTERM);
-}
-
-void proc_catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-
-	sigemptyset(&sa.sa_mask);
-	caught = 0;
-	for (int i = 0; i < 3; i++)
-		sigaction(catchable[i], &sa, &saved[i]);
-}
-
-void proc_release_signals(void)
-{
-	for (int i = 0; i < 3; i++)
-		sigaction(catchable[i], &saved[i], NULL);
-}
-
-int proc_caught(void)
-{
-	return caught;
-}
 
 static int setup_actions(posix_spawn_file_actions_t *fa, const struct proc_spec *p, int pipe_w)
 {
@@ -132,9 +100,7 @@ int proc_run(const struct proc_spec *p, struct herr *err)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (!rc && p->own_group) {
-		child_group = pid;
-		if (caught)	/* the signal came before the child had a group */
-			kill(-pid, SIGTERM);
+		signals_forward_to(pid);
 	}
 	if (pfd[1] >= 0)
 		close(pfd[1]);
@@ -150,7 +116,7 @@ int proc_run(const struct proc_spec *p, struct herr *err)
 	}
 	rc = wait_status(pid);
 	if (p->own_group)
-		child_group = 0;
+		signals_forward_to(0);
 	return rc;
 }
 

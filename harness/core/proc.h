@@ -33,13 +33,7 @@ int proc_capture(const char *const *argv, const char *cwd, char **out, struct he
 /* The environment with the named variables removed and "NAME=value"
  * entries of set added (replacing any earlier value). Free with free(). */
 char **proc_env(const char *const *unset, const char *const *set);
-/* While caught: SIGINT, SIGTERM and SIGHUP are recorded and passed on (as
- * SIGTERM) to the process group of a running own_group child, instead of
- * killing the harness, so the caller can clean up. proc_caught() returns
- * the signal (0 none). */
-void proc_catch_signals(void);
-void proc_release_signals(void);
-int proc_caught(void);
+/* An own_group child gets the signals caught meanwhile (core/signals.h). */
 /* 1 when prog is an executable on PATH (or a path to one). */
 int proc_on_path(const char *prog);
 

@@ -21,26 +21,9 @@
 #include "measure/pagecache.h"
 #include "measure/procfs.h"
 #include "core/runner.h"
+#include "core/signals.h"
 #include "core/stream.h"
 
-volatile sig_atomic_t runner_interrupted;
-
-static void on_signal(int sig)
-{
-	runner_interrupted = sig;
-}
-
-void runner_catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;	/* no SA_RESTART: poll must see EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /* smaps_rollup/status fields sampled as time series ("mem.<field>"). */
 static const char *const sampled[] = {
@@ -521,11 +504,11 @@ static int watch(struct run_state *s, struct herr *err)
 		};
 		int64_t now = now_ns(), wait_ns = exited ? 50000000LL : next - now;
 
-		if (runner_interrupted) {
+		if (signals_caught()) {
 			kill(-s->pid, SIGKILL);
 			return herr_set(err, EXIT_RUNTIME,
 					"interrupted by signal %d; the run in progress was not stored",
-					(int)runner_interrupted);
+					signals_caught());
 		}
 		if (deadline && now > deadline && !exited) {
 			kill(-s->pid, SIGKILL);

@@ -41,10 +41,6 @@ int runner_check_cpus(const char *spec, char *cpuset, size_t n, struct herr *err
 /* The cpufreq governor of CPU 0, or "" when the machine has no cpufreq. */
 void runner_governor(char *out, size_t n);
 
-/* Set by SIGINT/SIGTERM (runner_catch_signals): the run in progress is
- * killed and not stored. */
-extern volatile sig_atomic_t runner_interrupted;
-void runner_catch_signals(void);
 
 /* Returns 0 when the workload ran, whatever its outcome (r->status says
  * "ok" or "failed" with r->reason; a failed run keeps no metrics, so

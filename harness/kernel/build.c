@@ -13,6 +13,7 @@
 #include "build.h"
 #include "fsutil.h"
 #include "kconfig.h"
+#include "core/signals.h"
 #include "core/proc.h"
 #include "sha256.h"
 
@@ -340,7 +341,7 @@ static void log_argv(struct bctx *c, const char *what, const char *const *argv)
 static int interrupted(struct herr *err)
 {
 	return herr_set(err, EXIT_RUNTIME, "interrupted by signal %d; nothing was cached",
-			proc_caught());
+			signals_caught());
 }
 
 /* Run one program of the build; its output goes to the log. Returns its
@@ -353,13 +354,13 @@ static int run(struct bctx *c, const char *what, const char *const *argv, const 
 			   .on_line = on_line, .arg = c, .merge_stderr = 1, .own_group = 1 };
 	int rc;
 
-	if (proc_caught())
+	if (signals_caught())
 		return interrupted(err);
 	log_argv(c, what, argv);
 	c->first_error[0] = '\0';
 	rc = proc_run(&p, err);
 	fflush(c->log);
-	if (rc >= 0 && proc_caught())
+	if (rc >= 0 && signals_caught())
 		return interrupted(err);
 	return rc;
 }
@@ -739,13 +740,13 @@ int kbuild_run(struct kbuild *b, const struct kbuild_opts *o, struct herr *err)
 	current = &c;
 	/* An interrupted build stops its make and cleans up like a failed one:
 	 * no temporary trees left behind for the next build to remove. */
-	proc_catch_signals();
+	signals_catch();
 	rc = build_steps(&c, err);
 	current = NULL;
 	status_end(&c);
 	b->seconds = since(&c.start);
 	finish(&c, rc != 0);
-	proc_release_signals();
+	signals_release();
 	b->cached = rc == 0;
 	return rc;
 }

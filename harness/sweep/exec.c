@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/signals.h"
 #include "core/runner.h"
 #include "sweep/exec.h"
 #include "sweep/progress.h"
@@ -236,14 +237,14 @@ int sweep_execute(struct sweep_exec *x, struct herr *err)
 		return sweep_execute_qemu(x, err);
 	if (sysinfo_collect(&mi, &ki, err))
 		return -1;
-	runner_catch_signals();
+	signals_catch();
 	progress_init(&pg, stderr, x->quiet, left_to_do(x), x->est_s);
 	rc = set_governor(x, err);
 	for (size_t i = 0; i < x->plan->norder && rc == 0; i++) {
 		if (x->done[i])
 			continue;
-		if (runner_interrupted) {
-			rc = herr_set(err, EXIT_RUNTIME, "interrupted by signal %d", (int)runner_interrupted);
+		if (signals_caught()) {
+			rc = herr_set(err, EXIT_RUNTIME, "interrupted by signal %d", signals_caught());
 			break;
 		}
 		rc = run_entry(x, i, &mi, &ki, &pg, err);

@@ -17,6 +17,7 @@
 
 #include "kernel/build.h"
 #include "kernel/fsutil.h"
+#include "core/signals.h"
 #include "core/proc.h"
 #include "kernel/sha256.h"
 #include "kernel/source.h"
@@ -508,7 +509,7 @@ static void test_signal_forwarding(void **state)
 	int rc;
 
 	(void)state;
-	proc_catch_signals();
+	signals_catch();
 	killer = fork();
 	if (killer == 0) {
 		usleep(300000);
@@ -519,8 +520,8 @@ static void test_signal_forwarding(void **state)
 	rc = proc_run(&p, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	waitpid(killer, NULL, 0);
-	assert_int_equal(proc_caught(), SIGTERM);
-	proc_release_signals();
+	assert_int_equal(signals_caught(), SIGTERM);
+	signals_release();
 	assert_int_equal(rc, 128 + SIGTERM);
 	assert_true(t1.tv_sec - t0.tv_sec < 10);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/signals.h"
 #include "core/runner.h"
 #include "sweep/progress.h"
 #include "targets/qemu/qemu_sweep.h"
@@ -255,8 +256,8 @@ int sweep_execute_qemu(struct sweep_exec *x, struct herr *err)
 	if (!rc)
 		rc = open_sessions(&q, err);
 	for (size_t b = 0; !rc && b < q.nboots; b++) {
-		if (runner_interrupted) {
-			rc = herr_set(err, EXIT_RUNTIME, "interrupted by signal %d", (int)runner_interrupted);
+		if (signals_caught()) {
+			rc = herr_set(err, EXIT_RUNTIME, "interrupted by signal %d", signals_caught());
 			break;
 		}
 		rc = run_boot(&q, &q.boots[b], &test, err);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/signals.h"
 #include "core/record_json.h"
 #include "core/runner.h"
 #include "core/stream.h"
@@ -357,10 +358,10 @@ static int loop(struct watch *w)
 		};
 		int64_t now = qemu_now_ns();
 
-		if (runner_interrupted) {
+		if (signals_caught()) {
 			kill_qemu(w);
 			return herr_set(w->err, EXIT_RUNTIME, "interrupted by signal %d; the boot in "
-					"progress was stopped", (int)runner_interrupted);
+					"progress was stopped", signals_caught());
 		}
 		reap(w);
 		if (loop_done(w, now))
