@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "analysis/report_run.h"
+#include "targets/target.h"
 
 void run_report_init(struct run_report *rep)
 {
@@ -80,11 +81,11 @@ static void print_value(const struct metric *m, FILE *out)
  * such rows carry a '*' and the table a footnote. */
 static int emulated(const struct run_report *rep, const struct metric *m)
 {
-	int qemu = 0;
+	int emu = 0;
 
 	for (size_t i = 0; i < rep->n; i++)
-		qemu |= !strcmp(rep->runs[i].target, "qemu");
-	return qemu && (!strcmp(m->unit, "s") || !strcmp(m->unit, "ns") || strstr(m->unit, "/s") ||
+		emu |= target_name_emulated(rep->runs[i].target);
+	return emu && (!strcmp(m->unit, "s") || !strcmp(m->unit, "ns") || strstr(m->unit, "/s") ||
 			!strncmp(m->name, "cpu.", 4));
 }
 
@@ -140,9 +141,9 @@ static void print_table(const struct run_report *rep, FILE *out)
 	for (size_t i = 0; i < rep->n; i++)
 		if (strcmp(rep->runs[i].status, "ok"))
 			fprintf(out, "run %.8s FAILED: %s\n", rep->runs[i].id, rep->runs[i].reason);
-	if (ok && !strcmp(ok->target, "qemu"))
-		fprintf(out, "* emulated (target qemu): times, rates and CPU counts are the emulator's, "
-			"not hardware's\n");
+	if (ok && target_name_emulated(ok->target))
+		fprintf(out, "* emulated (target %s): times, rates and CPU counts are the emulator's, "
+			"not hardware's\n", ok->target);
 	fprintf(out, "%zu run%s stored; 'harness show ID' shows every metric.\n", rep->n,
 		rep->n == 1 ? "" : "s");
 }

@@ -4,6 +4,15 @@
 #include <string.h>
 
 #include "cli.h"
+#include "targets/target.h"
+
+/* Every option a command takes: its own, then (with_targets) each
+ * target's, each bound to the struct it fills. */
+struct bound {
+	const struct opt_spec *spec;
+	void *base;
+	size_t target;		/* index in the target table; ntargets: the command's */
+};
 
 static int parse_int(const char *s, long long *out)
 {
@@ -11,91 +20,174 @@ static int parse_int(const char *s, long long *out)
 
 	errno = 0;
 	*out = strtoll(s, &end, 10);
-	return (errno || end == s || *end || *out < 0) ? -1 : 0;
+	return (errno || end == s || *end) ? -1 : 0;
 }
 
-static int set_defaults(const struct cmd_spec *cmd, struct cmd_ctx *ctx)
+static void *field(const struct bound *b)
 {
-	ctx->vals = calloc(cmd->nopts ? cmd->nopts : 1, sizeof(*ctx->vals));
-	if (!ctx->vals)
-		return -1;
-	for (size_t i = 0; i < cmd->nopts; i++) {
-		const struct opt_spec *o = &cmd->opts[i];
-
-		ctx->vals[i].str = o->def;
-		if (o->type == OPT_INT && o->def)
-			parse_int(o->def, &ctx->vals[i].num);
-	}
-	return 0;
+	return (char *)b->base + b->spec->off;
 }
 
-static int store_value(const struct opt_spec *o, struct opt_value *v,
-		       const char *arg, struct herr *err)
+static void set_default(const struct bound *b)
 {
-	v->set = 1;
+	const struct opt_spec *o = b->spec;
+
+	if (o->type == OPT_STRING)
+		*(const char **)field(b) = o->def;
+	else if (o->type == OPT_INT && o->def)
+		parse_int(o->def, (long long *)field(b));
+}
+
+static int store_value(const struct bound *b, const char *arg, struct herr *err)
+{
+	const struct opt_spec *o = b->spec;
+	struct opt_list *l;
+	long long v;
+
 	switch (o->type) {
 	case OPT_FLAG:
-		v->num = 1;
+		*(int *)field(b) = 1;
 		return 0;
 	case OPT_INT:
-		if (parse_int(arg, &v->num))
-			return herr_set(err, EXIT_USAGE,
-					"--%s: '%s' is not a non-negative integer",
-					o->name, arg);
-		v->str = arg;
+		if (parse_int(arg, &v))
+			return herr_set(err, EXIT_USAGE, "--%s: '%s' is not an integer", o->name, arg);
+		if (v < o->min || v > o->max)
+			return herr_set(err, EXIT_USAGE, "--%s: %s is out of range (%lld to %lld)", o->name,
+					arg, o->min, o->max);
+		*(long long *)field(b) = v;
 		return 0;
 	case OPT_STRING:
-		v->str = arg;
+		*(const char **)field(b) = arg;
 		return 0;
 	case OPT_LIST: {
-		const char **grown = realloc(v->list, (v->nlist + 1) * sizeof(*grown));
+		const char **grown;
 
-		if (!grown)
+		l = field(b);
+		if (!(grown = realloc(l->v, (l->n + 2) * sizeof(*grown))))
 			return herr_set(err, EXIT_RUNTIME, "out of memory");
-		v->list = grown;
-		v->list[v->nlist++] = arg;
+		l->v = grown;
+		l->v[l->n++] = arg;
+		l->v[l->n] = NULL;
 		return 0;
 	}
 	}
 	return 0;
 }
 
-int cli_parse(const struct cmd_spec *cmd, int argc, char **argv,
-	      struct cmd_ctx *ctx, struct herr *err)
+static size_t count_bound(const struct cmd_spec *cmd)
 {
 	size_t n = cmd->nopts;
-	struct option *lopts = calloc(n + 2, sizeof(*lopts));
-	char shorts[2 * 64 + 4] = ":h";
-	size_t sl = 2;
-	int ret = 0;
 
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->cmd = cmd;
-	if (!lopts || set_defaults(cmd, ctx)) {
-		free(lopts);
-		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	for (size_t t = 0; cmd->with_targets && t < ntargets; t++)
+		n += targets[t]->nopts;
+	return n;
+}
+
+/* The command's options struct and every target's, zeroed then defaulted. */
+static struct bound *bind_all(const struct cmd_spec *cmd, struct cmd_ctx *ctx, size_t *nb)
+{
+	struct bound *b = calloc(count_bound(cmd) + 1, sizeof(*b));
+	size_t n = 0;
+
+	ctx->opts = calloc(1, cmd->opts_size ? cmd->opts_size : 1);
+	ctx->given = calloc(cmd->nopts + 1, 1);
+	if (cmd->with_targets) {
+		ctx->target_opts = calloc(ntargets + 1, sizeof(*ctx->target_opts));
+		ctx->target_given = calloc(ntargets + 1, sizeof(*ctx->target_given));
 	}
+	if (!b || !ctx->opts || !ctx->given || (cmd->with_targets && (!ctx->target_opts || !ctx->target_given))) {
+		free(b);
+		return NULL;
+	}
+	for (size_t i = 0; i < cmd->nopts; i++)
+		b[n++] = (struct bound){ &cmd->opts[i], ctx->opts, ntargets };
+	for (size_t t = 0; cmd->with_targets && t < ntargets; t++) {
+		if (!(ctx->target_opts[t] = calloc(1, targets[t]->opts_size ? targets[t]->opts_size : 1))) {
+			free(b);
+			return NULL;
+		}
+		for (size_t i = 0; i < targets[t]->nopts; i++)
+			b[n++] = (struct bound){ &targets[t]->opts[i], ctx->target_opts[t], t };
+	}
+	for (size_t i = 0; i < n; i++)
+		set_default(&b[i]);
+	*nb = n;
+	return b;
+}
+
+static struct option *getopt_table(const struct bound *b, size_t n, char *shorts, size_t cap)
+{
+	struct option *lopts = calloc(n + 2, sizeof(*lopts));
+	size_t sl = 2;
+
+	if (!lopts)
+		return NULL;
+	memcpy(shorts, ":h", 3);
 	for (size_t i = 0; i < n; i++) {
-		const struct opt_spec *o = &cmd->opts[i];
+		const struct opt_spec *o = b[i].spec;
 
 		lopts[i].name = o->name;
 		lopts[i].has_arg = o->type == OPT_FLAG ? no_argument : required_argument;
 		lopts[i].val = 256 + (int)i;
-		if (o->short_name && sl + 2 < sizeof(shorts)) {
+		if (o->short_name && sl + 3 < cap) {
 			shorts[sl++] = (char)o->short_name;
 			if (o->type != OPT_FLAG)
 				shorts[sl++] = ':';
 		}
 	}
+	shorts[sl] = '\0';
 	lopts[n].name = "help";
 	lopts[n].val = 'h';
-	shorts[sl] = '\0';
+	return lopts;
+}
 
+static int unknown_option(const struct cmd_spec *cmd, char **argv, struct herr *err)
+{
+	if (optopt > 0 && optopt < 256)
+		return herr_set(err, EXIT_USAGE, "%s: unknown option '-%c' (see 'harness %s --help')",
+				cmd->name, optopt, cmd->name);
+	return herr_set(err, EXIT_USAGE, "%s: unknown option '%s' (see 'harness %s --help')",
+			cmd->name, argv[optind - 1], cmd->name);
+}
+
+static size_t short_index(const struct bound *b, size_t n, int c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i].spec->short_name == c)
+			return i;
+	return n;
+}
+
+static int check_args(const struct cmd_spec *cmd, struct cmd_ctx *ctx, struct herr *err)
+{
+	if (ctx->argc >= cmd->min_args && (cmd->max_args < 0 || ctx->argc <= cmd->max_args))
+		return 0;
+	return herr_set(err, EXIT_USAGE, "%s: expected %s%s (see 'harness %s --help')",
+			cmd->name, cmd->synopsis && *cmd->synopsis ? cmd->synopsis : "no arguments",
+			ctx->argc > cmd->max_args && cmd->max_args >= 0 ? ", got extra arguments" : "",
+			cmd->name);
+}
+
+int cli_parse(const struct cmd_spec *cmd, int argc, char **argv,
+	      struct cmd_ctx *ctx, struct herr *err)
+{
+	char shorts[2 * 64 + 4];
+	struct option *lopts = NULL;
+	struct bound *b;
+	size_t n = 0;
+	int ret = 0;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cmd = cmd;
+	if (!(b = bind_all(cmd, ctx, &n)) || !(lopts = getopt_table(b, n, shorts, sizeof(shorts)))) {
+		free(b);
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	}
 	optind = 0;	/* full reinitialisation: parse may run more than once */
 	opterr = 0;
 	for (;;) {
 		int c = getopt_long(argc, argv, shorts, lopts, NULL);
-		size_t idx = n;
+		size_t idx;
 
 		if (c == -1)
 			break;
@@ -110,62 +202,77 @@ int cli_parse(const struct cmd_spec *cmd, int argc, char **argv,
 			goto out;
 		}
 		if (c == '?') {
-			if (optopt > 0 && optopt < 256)
-				ret = herr_set(err, EXIT_USAGE, "%s: unknown option '-%c' (see 'harness %s --help')",
-					       cmd->name, optopt, cmd->name);
-			else
-				ret = herr_set(err, EXIT_USAGE, "%s: unknown option '%s' (see 'harness %s --help')",
-					       cmd->name, argv[optind - 1], cmd->name);
+			ret = unknown_option(cmd, argv, err);
 			goto out;
 		}
-		if (c >= 256)
-			idx = (size_t)(c - 256);
-		else
-			for (size_t i = 0; i < n; i++)
-				if (cmd->opts[i].short_name == c)
-					idx = i;
+		idx = c >= 256 ? (size_t)(c - 256) : short_index(b, n, c);
 		if (idx >= n) {
 			ret = herr_set(err, EXIT_USAGE, "%s: unexpected option", cmd->name);
 			goto out;
 		}
-		if (store_value(&cmd->opts[idx], &ctx->vals[idx], optarg, err)) {
+		if (store_value(&b[idx], optarg, err)) {
 			ret = herr_wrap(err, "%s", cmd->name);
 			goto out;
 		}
+		if (b[idx].target == ntargets)
+			ctx->given[idx] = 1;
+		else if (!ctx->target_given[b[idx].target])
+			ctx->target_given[b[idx].target] = b[idx].spec->name;
 	}
 	ctx->argc = argc - optind;
 	ctx->argv = argv + optind;
-	if (ctx->argc < cmd->min_args ||
-	    (cmd->max_args >= 0 && ctx->argc > cmd->max_args))
-		ret = herr_set(err, EXIT_USAGE, "%s: expected %s%s (see 'harness %s --help')",
-			       cmd->name, cmd->synopsis && *cmd->synopsis ? cmd->synopsis : "no arguments",
-			       ctx->argc > cmd->max_args && cmd->max_args >= 0 ? ", got extra arguments" : "",
-			       cmd->name);
+	ret = check_args(cmd, ctx, err);
 out:
 	free(lopts);
+	free(b);
 	return ret;
+}
+
+static void free_lists(const struct opt_spec *opts, size_t n, void *base)
+{
+	for (size_t i = 0; base && i < n; i++)
+		if (opts[i].type == OPT_LIST)
+			free(((struct opt_list *)((char *)base + opts[i].off))->v);
 }
 
 void cli_free(struct cmd_ctx *ctx)
 {
-	if (!ctx->vals)
+	if (!ctx->cmd)
 		return;
-	for (size_t i = 0; i < ctx->cmd->nopts; i++)
-		free(ctx->vals[i].list);
-	free(ctx->vals);
-	ctx->vals = NULL;
+	free_lists(ctx->cmd->opts, ctx->cmd->nopts, ctx->opts);
+	free(ctx->opts);
+	free(ctx->given);
+	for (size_t t = 0; ctx->target_opts && t < ntargets; t++) {
+		free_lists(targets[t]->opts, targets[t]->nopts, ctx->target_opts[t]);
+		free(ctx->target_opts[t]);
+	}
+	free(ctx->target_opts);
+	free(ctx->target_given);
+	memset(ctx, 0, sizeof(*ctx));
 }
 
-void cli_help(const struct cmd_spec *cmd, FILE *out)
+const void *cli_target_opts(const struct cmd_ctx *ctx, const struct target_ops *t)
 {
-	fprintf(out, "usage: harness %s [OPTION]...%s%s\n\n%s\n", cmd->name,
-		cmd->synopsis && *cmd->synopsis ? " " : "",
-		cmd->synopsis ? cmd->synopsis : "", cmd->summary);
-	if (cmd->description)
-		fprintf(out, "\n%s\n", cmd->description);
-	fprintf(out, "\nOptions:\n");
-	for (size_t i = 0; i < cmd->nopts; i++) {
-		const struct opt_spec *o = &cmd->opts[i];
+	for (size_t i = 0; ctx->target_opts && i < ntargets; i++)
+		if (targets[i] == t)
+			return ctx->target_opts[i];
+	return NULL;
+}
+
+int cli_check_target_opts(const struct cmd_ctx *ctx, const struct target_ops *t,
+			  const char *what, struct herr *err)
+{
+	for (size_t i = 0; ctx->target_given && i < ntargets; i++)
+		if (targets[i] != t && ctx->target_given[i])
+			return herr_set(err, EXIT_USAGE, "%s: --%s is an option of target %s; %s",
+					ctx->cmd->name, ctx->target_given[i], targets[i]->name, what);
+	return 0;
+}
+
+static void help_options(const struct opt_spec *opts, size_t n, FILE *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct opt_spec *o = &opts[i];
 		char left[64];
 
 		snprintf(left, sizeof(left), "%s%c%s--%s%s%s",
@@ -179,37 +286,24 @@ void cli_help(const struct cmd_spec *cmd, FILE *out)
 			fprintf(out, " (repeatable)");
 		fputc('\n', out);
 	}
+}
+
+void cli_help(const struct cmd_spec *cmd, FILE *out)
+{
+	fprintf(out, "usage: harness %s [OPTION]...%s%s\n\n%s\n", cmd->name,
+		cmd->synopsis && *cmd->synopsis ? " " : "",
+		cmd->synopsis ? cmd->synopsis : "", cmd->summary);
+	if (cmd->description)
+		fprintf(out, "\n%s\n", cmd->description);
+	fprintf(out, "\nOptions:\n");
+	help_options(cmd->opts, cmd->nopts, out);
 	fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
+	for (size_t t = 0; cmd->with_targets && t < ntargets; t++) {
+		if (!targets[t]->nopts)
+			continue;
+		fprintf(out, "\nOptions of target %s (%s):\n", targets[t]->name, targets[t]->summary);
+		help_options(targets[t]->opts, targets[t]->nopts, out);
+	}
 	fprintf(out, "\nExit status: 0 ok, 1 a finding (e.g. a regression), 2 usage or input error,\n"
 		     "3 runtime failure.\n");
-}
-
-static size_t opt_index(const struct cmd_ctx *ctx, const char *name)
-{
-	for (size_t i = 0; i < ctx->cmd->nopts; i++)
-		if (!strcmp(ctx->cmd->opts[i].name, name))
-			return i;
-	fprintf(stderr, "harness: internal error: command %s has no option --%s\n",
-		ctx->cmd->name, name);
-	abort();
-}
-
-const struct opt_value *cli_opt(const struct cmd_ctx *ctx, const char *name)
-{
-	return &ctx->vals[opt_index(ctx, name)];
-}
-
-const char *cli_str(const struct cmd_ctx *ctx, const char *name)
-{
-	return cli_opt(ctx, name)->str;
-}
-
-long long cli_num(const struct cmd_ctx *ctx, const char *name)
-{
-	return cli_opt(ctx, name)->num;
-}
-
-int cli_flag(const struct cmd_ctx *ctx, const char *name)
-{
-	return cli_opt(ctx, name)->set;
 }

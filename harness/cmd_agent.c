@@ -1,5 +1,5 @@
 /* harness agent: run a boot plan here and write the framed result stream.
- * The qemu guest runs the same code as PID 1 (target/agent.c); this
+ * The qemu guest runs the same code as PID 1 (agent/agent.c); this
  * command is how another controller (ssh, tests) drives it. */
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,20 +9,25 @@
 #include "cli.h"
 #include "agent/agent.h"
 
+struct agent_opts {
+	const char *plan, *out;
+};
+
 static const struct opt_spec agent_opts[] = {
-	{ "plan", 0, OPT_STRING, "FILE", AGENT_PLAN_PATH, "the boot plan (JSON, docs/qemu.md)" },
-	{ "out", 'o', OPT_STRING, "FILE", "-", "where the framed result stream goes ('-': stdout)" },
+	OPT_STR("plan", 0, struct agent_opts, plan, "FILE", AGENT_PLAN_PATH, "the boot plan (JSON, docs/qemu.md)"),
+	OPT_STR("out", 'o', struct agent_opts, out, "FILE", "-", "where the framed result stream goes ('-': stdout)"),
 };
 
 static int run_agent(struct cmd_ctx *ctx, struct herr *err)
 {
-	const char *out = cli_str(ctx, "out");
+	const struct agent_opts *o = ctx->opts;
+	const char *out = o->out;
 	struct boot_plan p;
 	struct frame_out f;
 	int fd = 1, rc;
 
 	bootplan_init(&p);
-	if (bootplan_load(cli_str(ctx, "plan"), &p, err)) {
+	if (bootplan_load(o->plan, &p, err)) {
 		bootplan_free(&p);
 		return -1;
 	}
@@ -52,6 +57,7 @@ const struct cmd_spec cmd_agent = {
 		"named harness.results, runs /plan.json and powers the guest off.",
 	.opts = agent_opts,
 	.nopts = sizeof(agent_opts) / sizeof(agent_opts[0]),
+	.opts_size = sizeof(struct agent_opts),
 	.min_args = 0,
 	.max_args = 0,
 	.run = run_agent,

@@ -12,10 +12,15 @@
 #include "measure/counters.h"
 #include "measure/counters_impl.h"
 
+struct events_opts {
+	const char *pmu;
+	int json;
+};
+
 static const struct opt_spec events_opts[] = {
-	{ "pmu", 0, OPT_STRING, "NAME", NULL,
-	  "resolve for this libpfm4 PMU table (e.g. arm_n1) instead of the detected CPU" },
-	OPT_JSON,
+	OPT_STR("pmu", 0, struct events_opts, pmu, "NAME", NULL,
+		"resolve for this libpfm4 PMU table (e.g. arm_n1) instead of the detected CPU"),
+	OPT_JSON(struct events_opts),
 };
 
 struct event_row {
@@ -159,7 +164,8 @@ static int print_json(const struct event_row *rows, struct herr *err)
 
 static int events_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	const char *pmu = cli_str(ctx, "pmu");
+	const struct events_opts *o = ctx->opts;
+	const char *pmu = o->pmu;
 	struct event_row *rows;
 	int rc = 0;
 
@@ -170,7 +176,7 @@ static int events_run(struct cmd_ctx *ctx, struct herr *err)
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
 	for (size_t i = 0; i < counter_ndefs; i++)
 		fill_row(&counter_defs[i], &rows[i]);
-	if (cli_flag(ctx, "json"))
+	if (o->json)
 		rc = print_json(rows, err);
 	else
 		print_text(rows, pmu);
@@ -194,6 +200,7 @@ const struct cmd_spec cmd_events = {
 		"see the encodings for another CPU (the open probe still runs here).",
 	.opts = events_opts,
 	.nopts = sizeof(events_opts) / sizeof(events_opts[0]),
+	.opts_size = sizeof(struct events_opts),
 	.min_args = 0,
 	.max_args = 0,
 	.run = events_run,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "targets/target.h"
 
 static void print_list(void)
 {
@@ -33,6 +34,25 @@ static void man_text(const char *s)
 	}
 }
 
+static void man_options(const struct opt_spec *opts, size_t n)
+{
+	for (size_t j = 0; j < n; j++) {
+		const struct opt_spec *o = &opts[j];
+
+		printf(".TP\n.B \\-\\-%s", o->name);
+		if (o->metavar)
+			printf(" \\fI%s\\fR", o->metavar);
+		putchar('\n');
+		man_text(o->help);
+		if (o->def) {
+			printf(" (default ");
+			man_text(o->def);
+			putchar(')');
+		}
+		putchar('\n');
+	}
+}
+
 static void print_man(void)
 {
 	printf(".TH HARNESS 1 \"\" \"harness %s\" \"User Commands\"\n", HARNESS_VERSION);
@@ -50,33 +70,27 @@ static void print_man(void)
 			man_text(c->description);
 			putchar('\n');
 		}
-		for (size_t j = 0; j < c->nopts; j++) {
-			const struct opt_spec *o = &c->opts[j];
-
-			printf(".TP\n.B \\-\\-%s", o->name);
-			if (o->metavar)
-				printf(" \\fI%s\\fR", o->metavar);
-			putchar('\n');
-			man_text(o->help);
-			if (o->def) {
-				printf(" (default ");
-				man_text(o->def);
-				putchar(')');
-			}
-			putchar('\n');
-		}
+		man_options(c->opts, c->nopts);
+		for (size_t t = 0; c->with_targets && t < ntargets; t++)
+			man_options(targets[t]->opts, targets[t]->nopts);
 	}
 	printf(".SH EXIT STATUS\n0 ok, 1 a finding (e.g. a regression), 2 usage or input error, 3 runtime failure.\n");
 	printf(".SH FILES\n.I results/results.db\nthe default results database; see docs/schema.md.\n");
 }
 
+struct help_opts {
+	int man;
+};
+
 static const struct opt_spec help_opts[] = {
-	{ "man", 0, OPT_FLAG, NULL, NULL, "print the man page source (troff) for all commands" },
+	OPT_BOOL("man", 0, struct help_opts, man, "print the man page source (troff) for all commands"),
 };
 
 static int help_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	if (cli_flag(ctx, "man")) {
+	const struct help_opts *o = ctx->opts;
+
+	if (o->man) {
 		print_man();
 		return 0;
 	}
@@ -98,6 +112,7 @@ const struct cmd_spec cmd_help = {
 	.summary = "list the commands, or describe one",
 	.opts = help_opts,
 	.nopts = sizeof(help_opts) / sizeof(help_opts[0]),
+	.opts_size = sizeof(struct help_opts),
 	.min_args = 0,
 	.max_args = 1,
 	.run = help_run,

@@ -14,18 +14,30 @@
 /* One option table for all subcommands (cli_parse lets options follow
  * arguments, so `kernel build 4k --source X` parses at this level);
  * struct sub says which options each subcommand takes. */
-static const struct opt_spec kernel_opts[] = {
-	{ "source", 's', OPT_STRING, "DIR|TARBALL", NULL,
-	  "build, list, show, clean: kernel git tree, directory or tarball "
-	  "(default $HARNESS_KERNEL_SOURCE, else " KSOURCE_DEFAULT ")" },
-	{ "patches", 0, OPT_STRING, "PATH", NULL,
-	  "build, show: patch series (directory, quilt series file or one patch) "
-	  "instead of the variant's" },
-	{ "jobs", 'j', OPT_INT, "N", NULL, "build: make -j N (default: online CPUs)" },
-	{ "force", 0, OPT_FLAG, NULL, NULL, "build: build even when the cache has the kernel" },
-	{ "quiet", 'q', OPT_FLAG, NULL, NULL, "build: no progress lines, even on a terminal" },
-	{ "all", 0, OPT_FLAG, NULL, NULL, "clean: also remove the extracted kernel sources" },
+struct kernel_opts {
+	const char *source, *patches;
+	long long jobs;		/* 0: online CPUs */
+	int force, quiet, all;
 };
+
+static const struct opt_spec kernel_opts[] = {
+	OPT_STR("source", 's', struct kernel_opts, source, "DIR|TARBALL", NULL,
+		"build, list, show, clean: kernel git tree, directory or tarball "
+		"(default $HARNESS_KERNEL_SOURCE, else " KSOURCE_DEFAULT ")"),
+	OPT_STR("patches", 0, struct kernel_opts, patches, "PATH", NULL,
+		"build, show: patch series (directory, quilt series file or one patch) "
+		"instead of the variant's"),
+	OPT_NUM("jobs", 'j', struct kernel_opts, jobs, "N", NULL, 1, 1024,
+		"build: make -j N (default: online CPUs)"),
+	OPT_BOOL("force", 0, struct kernel_opts, force, "build: build even when the cache has the kernel"),
+	OPT_BOOL("quiet", 'q', struct kernel_opts, quiet, "build: no progress lines, even on a terminal"),
+	OPT_BOOL("all", 0, struct kernel_opts, all, "clean: also remove the extracted kernel sources"),
+};
+
+static const struct kernel_opts *O(const struct cmd_ctx *ctx)
+{
+	return ctx->opts;
+}
 
 #define NOPTS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -42,9 +54,9 @@ static void fmt_duration(double s, char *buf, size_t size)
 static int build_run(struct cmd_ctx *ctx, struct herr *err)
 {
 	struct kbuild_opts o = {
-		.source = cli_str(ctx, "source"), .patches = cli_str(ctx, "patches"),
-		.jobs = (int)cli_num(ctx, "jobs"), .force = cli_flag(ctx, "force"),
-		.progress = !cli_flag(ctx, "quiet") && isatty(2), .install = 1,
+		.source = O(ctx)->source, .patches = O(ctx)->patches,
+		.jobs = (int)O(ctx)->jobs, .force = O(ctx)->force,
+		.progress = !O(ctx)->quiet && isatty(2), .install = 1,
 	};
 	const char *name = ctx->argv[0];
 	struct kbuild b;
@@ -129,7 +141,7 @@ static void list_one(const char *name, const struct kbuild_opts *o, char **notes
 
 static int list_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = cli_str(ctx, "source") };
+	struct kbuild_opts o = { .source = O(ctx)->source };
 	const char *kdir = kvariant_kdir();
 	char **names, *notes = strdup(""), *cache = kbuild_cache_dir();
 	size_t n;
@@ -203,7 +215,7 @@ static void show_build(const struct kbuild *b)
 
 static int show_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = cli_str(ctx, "source"), .patches = cli_str(ctx, "patches") };
+	struct kbuild_opts o = { .source = O(ctx)->source, .patches = O(ctx)->patches };
 	struct kvariant *v = kvariant_load(ctx->argv[0], err);
 	struct kbuild b;
 	struct herr perr = { 0 };
@@ -251,7 +263,7 @@ static int remove_entries(const char *dir, uint64_t *bytes)
 
 static int clean_one(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = cli_str(ctx, "source") };
+	struct kbuild_opts o = { .source = O(ctx)->source };
 	struct kbuild b;
 	int rc = -1;
 
@@ -292,13 +304,13 @@ static int clean_run(struct cmd_ctx *ctx, struct herr *err)
 	n = remove_entries(builds, &bytes);
 	kfs_clean_stale(builds, ".tmp-");	/* only builds whose process died */
 	kfs_rm_rf(failed);
-	if (cli_flag(ctx, "all")) {
+	if (O(ctx)->all) {
 		nsrc = remove_entries(src, &bytes);
 		kfs_clean_stale(src, ".tmp-");
 	}
 	printf("removed %d build%s%s%s from %s (%.1f MiB)\n", n, n == 1 ? "" : "s",
-	       cli_flag(ctx, "all") ? " and " : "",
-	       cli_flag(ctx, "all") ? (nsrc == 1 ? "1 source" : "the sources") : "", kc,
+	       O(ctx)->all ? " and " : "",
+	       O(ctx)->all ? (nsrc == 1 ? "1 source" : "the sources") : "", kc,
 	       bytes / 1048576.0);
 	free(kc);
 	free(builds);
@@ -328,7 +340,7 @@ static int check_sub(const struct sub *s, struct cmd_ctx *ctx, struct herr *err)
 		char word[40];
 
 		snprintf(word, sizeof(word), " %s ", kernel_opts[i].name);
-		if (ctx->vals[i].set && !strstr(s->opts, word))
+		if (ctx->given[i] && !strstr(s->opts, word))
 			return herr_set(err, EXIT_USAGE, "kernel %s: --%s does not apply "
 					"(see 'harness kernel --help')", s->name, kernel_opts[i].name);
 	}
@@ -377,6 +389,7 @@ const struct cmd_spec cmd_kernel = {
 		"PPS and mTHP collapse series.",
 	.opts = kernel_opts,
 	.nopts = NOPTS(kernel_opts),
+	.opts_size = sizeof(struct kernel_opts),
 	.min_args = 1,
 	.max_args = -1,
 	.run = kernel_run,

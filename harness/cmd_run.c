@@ -12,25 +12,36 @@
 #include "core/runner.h"
 #include "core/proc.h"
 #include "store/store.h"
-#include "targets/qemu/qemu_cli.h"
+#include "targets/target.h"
 #include "core/workload.h"
 
-static const struct opt_spec run_opts[] = {
-	{ "param", 'p', OPT_LIST, "KEY=VALUE", NULL, "workload parameter (see 'harness run WORKLOAD --params')" },
-	{ "reps", 'r', OPT_INT, "N", "1", "repetitions; each is stored as its own run" },
-	{ "seed", 0, OPT_INT, "N", "1", "seed handed to the workload (deterministic data and order)" },
-	{ "interval", 0, OPT_INT, "MS", "100", "sampling interval of smaps_rollup and status" },
-	{ "timeout", 0, OPT_INT, "S", "0", "kill a repetition after S seconds and store it as failed (0: none)" },
-	{ "event", 'e', OPT_LIST, "NAME", NULL, "count only these portable counters (see 'harness events'); default all" },
-	{ "no-cgroup", 0, OPT_FLAG, NULL, NULL, "do not put the workload in a cgroup of its own" },
-	{ "params", 0, OPT_FLAG, NULL, NULL, "list the workload's parameters and exit" },
-	{ "quiet", 'q', OPT_FLAG, NULL, NULL, "no progress lines on stderr" },
-	{ "target", 't', OPT_STRING, "TARGET", "local", "local (the running kernel) or qemu (a variant's kernel in qemu-system-aarch64)" },
-	{ "variant", 0, OPT_STRING, "NAME", "4k", "qemu: the kernel variant to boot (kernels/variants/NAME.ini, or a path)" },
-	QEMU_OPTS,
-	OPT_DB,
-	OPT_JSON,
+struct run_opts_cli {
+	struct opt_list params, events;
+	long long reps, seed, interval, timeout;
+	int no_cgroup, list, quiet, json;
+	const char *target, *variant, *db;
 };
+
+#define RO struct run_opts_cli
+static const struct opt_spec run_opts[] = {
+	OPT_MULTI("param", 'p', RO, params, "KEY=VALUE", "workload parameter (see 'harness run WORKLOAD --params')"),
+	OPT_NUM("reps", 'r', RO, reps, "N", "1", 1, 100000, "repetitions; each is stored as its own run"),
+	OPT_NUM("seed", 0, RO, seed, "N", "1", 0, INT64_MAX, "seed handed to the workload (deterministic data and order)"),
+	OPT_NUM("interval", 0, RO, interval, "MS", "100", 1, 3600 * 1000, "sampling interval of smaps_rollup and status"),
+	OPT_NUM("timeout", 0, RO, timeout, "S", "0", 0, 30LL * 86400,
+		"kill a repetition after S seconds and store it as failed (0: none)"),
+	OPT_MULTI("event", 'e', RO, events, "NAME", "count only these portable counters (see 'harness events'); default all"),
+	OPT_BOOL("no-cgroup", 0, RO, no_cgroup, "do not put the workload in a cgroup of its own"),
+	OPT_BOOL("params", 0, RO, list, "list the workload's parameters and exit"),
+	OPT_BOOL("quiet", 'q', RO, quiet, "no progress lines on stderr"),
+	OPT_STR("target", 't', RO, target, "TARGET", "local", "where it runs: a target of the table below"),
+	OPT_STR("variant", 0, RO, variant, "NAME", NULL,
+		"a target that boots kernels: the kernel variant (kernels/variants/NAME.ini, or a path; "
+		"default 4k)"),
+	OPT_DB(RO),
+	OPT_JSON(RO),
+};
+#undef RO
 
 static int list_params(const char *path, struct herr *err)
 {
@@ -44,55 +55,28 @@ static int list_params(const char *path, struct herr *err)
 	return 0;
 }
 
-static int run_reps(struct cmd_ctx *ctx, const struct run_opts *ro, const char *workload,
-		    const char *params_json, struct store *st, struct run_report *rep,
-		    struct herr *err)
+struct shown {
+	const struct run_opts_cli *o;
+	struct run_report *rep;
+};
+
+static void on_starting(void *user, const struct target_run *run)
 {
-	struct machine_info mi;
-	struct kernel_info ki;
-	long long reps = cli_num(ctx, "reps");
-	int rc = 0;
+	const struct shown *sh = user;
 
-	if (sysinfo_collect(&mi, &ki, err))
-		return -1;
-	signals_catch();
-	for (long long i = 0; i < reps && rc == 0; i++) {
-		struct run_record *r = run_report_add(rep);
-
-		if (!r) {
-			rc = herr_set(err, EXIT_RUNTIME, "out of memory");
-			break;
-		}
-		snprintf(r->workload, sizeof(r->workload), "%s", workload);
-		r->params_json = strdup(params_json);
-		r->rep = (int)i;
-		r->machine = &mi;
-		r->kernel = &ki;
-		if (!cli_flag(ctx, "quiet"))
-			fprintf(stderr, "harness: %s run %lld/%lld (%s)\n", workload, i + 1, reps, r->id);
-		rc = runner_run(ro, r, err);
-		if (rc == 0)
-			rc = store_save_run(st, r, err);
-		if (rc)
-			run_report_drop_last(rep);	/* not stored: do not show it */
-		else if (!cli_flag(ctx, "quiet"))
-			fprintf(stderr, "harness: %s run %lld/%lld %s%s%s\n", workload, i + 1, reps,
-				r->status, *r->reason ? ": " : "", r->reason);
-	}
-	if (rep->n)
-		run_report_print(rep, cli_flag(ctx, "json"), stdout);
-	for (size_t i = 0; i < rep->n; i++)
-		{ rep->runs[i].machine = NULL; rep->runs[i].kernel = NULL; }
-	sysinfo_free(&mi, &ki);
-	return rc;
+	if (!sh->o->quiet)
+		fprintf(stderr, "harness: %s run %d/%lld\n", run->workload, run->rep + 1, sh->o->reps);
 }
 
-/* --target qemu: every repetition in one boot of the variant's kernel.
- * The report takes each stored record. */
-static void qemu_stored(void *user, struct run_record *r)
+/* The report takes each stored record. */
+static void on_stored(void *user, struct run_record *r)
 {
-	struct run_record *slot = run_report_add(user);
+	const struct shown *sh = user;
+	struct run_record *slot = run_report_add(sh->rep);
 
+	if (!sh->o->quiet)
+		fprintf(stderr, "harness: %s run %d/%lld %s%s%s (%s)\n", r->workload, r->rep + 1,
+			sh->o->reps, r->status, *r->reason ? ": " : "", r->reason, r->id);
 	if (!slot)
 		return;	/* stored, only not shown */
 	record_free(slot);
@@ -102,47 +86,92 @@ static void qemu_stored(void *user, struct run_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int run_qemu(struct cmd_ctx *ctx, const struct run_opts *ro, const char *params_json,
-		    struct store *st, struct run_report *rep, struct herr *err)
+static void on_note(void *user, const char *line)
 {
-	long long reps = cli_num(ctx, "reps");
-	struct qemu_cell *cells = calloc((size_t)reps, sizeof(*cells));
-	struct qemu_session s;
-	struct qemu_opts o;
-	struct qemu_boot_summary sum;
-	struct boot_test test;
+	const struct shown *sh = user;
+
+	if (!sh->o->quiet)
+		fprintf(stderr, "harness: %s\n", line);
+}
+
+static struct target_run *runs_of(const struct run_opts_cli *o, const char *workload,
+				  const char *path, const char *params_json)
+{
+	struct target_run *runs = calloc((size_t)o->reps, sizeof(*runs));
+
+	for (long long i = 0; runs && i < o->reps; i++)
+		runs[i] = (struct target_run){ .workload = workload, .program = path,
+			.params = o->params.v, .nparams = o->params.n, .params_json = params_json,
+			.seed = (uint64_t)o->seed, .rep = (int)i, .cell = -1, .seq = -1,
+			.sample_ms = (unsigned)o->interval, .timeout_s = (unsigned)o->timeout,
+			.events = o->events.n ? o->events.v : NULL, .nevents = o->events.n,
+			.use_cgroup = !o->no_cgroup };
+	return runs;
+}
+
+/* Every repetition in one batch of one variant: on the local target one
+ * run after another, on a target that boots kernels one boot. */
+static int run_on_target(struct cmd_ctx *ctx, struct target *t, const char *path,
+			 const char *params_json, struct herr *err)
+{
+	const struct run_opts_cli *o = ctx->opts;
+	struct target_variant v = { .name = "", .kernel = o->variant ? o->variant : "4k" };
+	struct target_run *runs = runs_of(o, ctx->argv[0], path, params_json);
 	int rc;
 
-	if (!cells)
+	if (!target_boots(t->ops))
+		v.kernel = "running";
+	if (!runs)
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
-	qemu_cli_opts(ctx, &o);
-	rc = qemu_test_from_env(&test, err);
-	if (!rc)
-		rc = qemu_session_open(cli_str(ctx, "variant"), &o, &s, err);
-	if (rc) {
-		free(cells);
-		return -1;
-	}
-	for (long long i = 0; i < reps; i++) {
-		cells[i] = (struct qemu_cell){ .workload = ctx->argv[0], .params = ro->params,
-			.nparams = ro->nparams, .params_json = params_json, .seed = ro->seed,
-			.rep = (int)i, .sample_ms = ro->sample_ms, .timeout_s = ro->timeout_s,
-			.events = ro->events, .nevents = ro->nevents, .use_cgroup = ro->use_cgroup };
-	}
+	t->variants = &v;
+	t->nvariants = 1;
 	signals_catch();
-	rc = qemu_session_boot(&s, st, NULL, cells, (size_t)reps, &test, qemu_stored, rep, &sum, err);
-	if (rep->n)
-		run_report_print(rep, cli_flag(ctx, "json"), stdout);
-	qemu_session_close(&s);
-	free(cells);
+	rc = t->ops->open(t, &v, 1, err);
+	if (rc == 0)
+		rc = t->ops->start(t, 0, err);
+	if (rc == 0) {
+		struct herr e = { 0 };
+
+		rc = t->ops->run(t, 0, runs, (size_t)o->reps, err);
+		if (t->ops->stop(t, 0, rc ? &e : err) && rc == 0)
+			rc = -1;
+	}
+	t->ops->close(t);
+	free(runs);
 	return rc;
+}
+
+/* Everything is validated before the store is opened, so bad input never
+ * touches the database. */
+static int check_input(struct cmd_ctx *ctx, const struct target_ops *t, const char *path,
+		       char **params_json, struct herr *err)
+{
+	const struct run_opts_cli *o = ctx->opts;
+	char what[120];
+
+	if (!t)
+		return herr_set(err, EXIT_USAGE, "run: --target %s: no such target (%s)", o->target,
+				target_names());
+	if (!target_boots(t) && o->variant)
+		return herr_set(err, EXIT_USAGE, "run: --variant boots a kernel; target %s runs on the "
+				"running kernel", t->name);
+	snprintf(what, sizeof(what), "this run's target is %s", t->name);
+	if (cli_check_target_opts(ctx, t, what, err))
+		return -1;
+	if (t->check_opts && t->check_opts(cli_target_opts(ctx, t), err))
+		return -1;
+	for (size_t i = 0; i < o->events.n; i++)
+		if (!counter_find(o->events.v[i]))
+			return herr_set(err, EXIT_USAGE,
+					"run: unknown counter '%s' (see 'harness events')", o->events.v[i]);
+	return workload_check(path, o->params.v, o->params.n, (uint64_t)o->seed, params_json, err);
 }
 
 static int run_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	const struct opt_value *params = cli_opt(ctx, "param");
-	const struct opt_value *events = cli_opt(ctx, "event");
-	struct run_opts ro = { 0 };
+	const struct run_opts_cli *o = ctx->opts;
+	const struct target_ops *ops = target_find(o->target);
+	struct shown sh = { o, NULL };
 	struct run_report rep;
 	struct store *st = NULL;
 	char path[4200], *params_json = NULL;
@@ -150,43 +179,25 @@ static int run_run(struct cmd_ctx *ctx, struct herr *err)
 
 	if (workload_find(ctx->argv[0], path, sizeof(path), err))
 		return -1;
-	if (cli_flag(ctx, "params"))
+	if (o->list)
 		return list_params(path, err);
-	if (cli_num(ctx, "reps") < 1)
-		return herr_set(err, EXIT_USAGE, "run: --reps must be at least 1");
-	if (cli_num(ctx, "interval") < 1)
-		return herr_set(err, EXIT_USAGE, "run: --interval must be at least 1 ms");
-	if (strcmp(cli_str(ctx, "target"), "local") && strcmp(cli_str(ctx, "target"), "qemu"))
-		return herr_set(err, EXIT_USAGE, "run: --target %s: local or qemu", cli_str(ctx, "target"));
-	if (!strcmp(cli_str(ctx, "target"), "local") && cli_opt(ctx, "variant")->set)
-		return herr_set(err, EXIT_USAGE, "run: --variant boots a kernel: use it with --target qemu");
-	for (size_t i = 0; i < events->nlist; i++)
-		if (!counter_find(events->list[i]))
-			return herr_set(err, EXIT_USAGE,
-					"run: unknown counter '%s' (see 'harness events')", events->list[i]);
-	/* Everything is validated before the store is opened, so bad input
-	 * never touches the database. */
-	if (workload_check(path, params->list, params->nlist, (uint64_t)cli_num(ctx, "seed"),
-			   &params_json, err))
+	if (check_input(ctx, ops, path, &params_json, err))
 		return -1;
-	if (store_open(cli_str(ctx, "db"), STORE_WRITE, &st, err)) {
+	if (store_open(o->db, STORE_WRITE, &st, err)) {
 		free(params_json);
 		return -1;
 	}
-	ro.path = path;
-	ro.params = params->list;
-	ro.nparams = params->nlist;
-	ro.seed = (uint64_t)cli_num(ctx, "seed");
-	ro.sample_ms = (unsigned)cli_num(ctx, "interval");
-	ro.timeout_s = (unsigned)cli_num(ctx, "timeout");
-	ro.use_cgroup = !cli_flag(ctx, "no-cgroup");
-	ro.events = events->nlist ? events->list : NULL;
-	ro.nevents = events->nlist;
 	run_report_init(&rep);
-	if (!strcmp(cli_str(ctx, "target"), "qemu"))
-		rc = run_qemu(ctx, &ro, params_json, st, &rep, err);
-	else
-		rc = run_reps(ctx, &ro, ctx->argv[0], params_json, st, &rep, err);
+	sh.rep = &rep;
+	{
+		struct target t = { .ops = ops, .opts = cli_target_opts(ctx, ops), .st = st,
+				    .quiet = o->quiet,
+				    .ev = { on_starting, on_stored, on_note, &sh } };
+
+		rc = run_on_target(ctx, &t, path, params_json, err);
+	}
+	if (rep.n)
+		run_report_print(&rep, o->json, stdout);
 	if (rc == 0 && run_report_failures(&rep))
 		rc = herr_set(err, EXIT_RUNTIME, "%zu of %zu runs failed (stored with their reasons)",
 			      run_report_failures(&rep), rep.n);
@@ -210,9 +221,12 @@ const struct cmd_spec cmd_run = {
 		"\n"
 		"With --target qemu the repetitions run in one boot of --variant's kernel\n"
 		"(built into the cache when missing) in qemu-system-aarch64, measured by the\n"
-		"same engine inside the guest; times from there are emulated (docs/qemu.md).",
+		"same engine inside the guest; times from there are emulated (docs/qemu.md).\n"
+		"The targets are listed below with their options (docs/targets.md).",
 	.opts = run_opts,
 	.nopts = sizeof(run_opts) / sizeof(run_opts[0]),
+	.opts_size = sizeof(struct run_opts_cli),
+	.with_targets = 1,
 	.min_args = 1,
 	.max_args = 1,
 	.run = run_run,

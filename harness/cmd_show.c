@@ -12,6 +12,11 @@
 #include "store/run_json.h"
 #include "store/store.h"
 
+struct show_opts {
+	const char *db;
+	int json, samples;
+};
+
 static const char *str(const json_t *obj, const char *key)
 {
 	const char *s = json_string_value(json_object_get(obj, key));
@@ -328,20 +333,21 @@ static void print_text(const json_t *doc)
 
 static int show_run(struct cmd_ctx *ctx, struct herr *err)
 {
+	const struct show_opts *o = ctx->opts;
 	struct store *st;
 	char id[37];
 	json_t *doc = NULL;
 	int rc = 0;
 
-	if (store_open(cli_str(ctx, "db"), STORE_READ, &st, err))
+	if (store_open(o->db, STORE_READ, &st, err))
 		return -1;
 	if (store_find_run(st, ctx->argv[0], id, err) ||
-	    !(doc = store_run_json(st, id, cli_flag(ctx, "samples"), err))) {
+	    !(doc = store_run_json(st, id, o->samples, err))) {
 		store_close(st);
 		return -1;
 	}
 	store_close(st);
-	if (cli_flag(ctx, "json")) {
+	if (o->json) {
 		rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 	} else {
@@ -354,9 +360,9 @@ static int show_run(struct cmd_ctx *ctx, struct herr *err)
 }
 
 static const struct opt_spec show_opts[] = {
-	OPT_DB,
-	OPT_JSON,
-	{ "samples", 0, OPT_FLAG, NULL, NULL, "also print every sample of every time series" },
+	OPT_DB(struct show_opts),
+	OPT_JSON(struct show_opts),
+	OPT_BOOL("samples", 0, struct show_opts, samples, "also print every sample of every time series"),
 };
 
 const struct cmd_spec cmd_show = {
@@ -374,6 +380,7 @@ const struct cmd_spec cmd_show = {
 		"The database is only read.",
 	.opts = show_opts,
 	.nopts = sizeof(show_opts) / sizeof(show_opts[0]),
+	.opts_size = sizeof(struct show_opts),
 	.min_args = 1,
 	.max_args = 1,
 	.run = show_run,

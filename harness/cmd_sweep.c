@@ -7,27 +7,42 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "measure/sysinfo.h"
 #include "core/signals.h"
 #include "core/runner.h"
 #include "store/store.h"
 #include "sweep/exec.h"
 #include "sweep/plan.h"
 #include "sweep/spec.h"
-#include "targets/qemu/qemu_sweep.h"
 #include "sweep/summary.h"
-#include "targets/qemu/qemu_cli.h"
+#include "targets/target.h"
+
+struct sweep_opts {
+	int dry_run, fresh, quiet, no_wait;
+	const char *resume, *db;
+	long long wait;		/* 0: not given */
+};
 
 static const struct opt_spec sweep_opts[] = {
-	{ "dry-run", 'n', OPT_FLAG, NULL, NULL,
-	  "print the expanded plan and its estimated duration; change nothing, store nothing" },
-	{ "resume", 0, OPT_STRING, "ID", NULL,
-	  "resume this sweep (id, unique prefix or 'last'); its file is read from the database" },
-	{ "new", 0, OPT_FLAG, NULL, NULL,
-	  "start a new sweep even when one with the same file is unfinished or complete" },
-	{ "quiet", 'q', OPT_FLAG, NULL, NULL, "no progress on stderr" },
-	QEMU_OPTS,
-	OPT_DB,
+	OPT_BOOL("dry-run", 'n', struct sweep_opts, dry_run,
+		 "print the expanded plan and its estimated duration; change nothing, store nothing"),
+	OPT_STR("resume", 0, struct sweep_opts, resume, "ID", NULL,
+		"resume this sweep (id, unique prefix or 'last'); its file is read from the database"),
+	OPT_BOOL("new", 0, struct sweep_opts, fresh,
+		 "start a new sweep even when one with the same file is unfinished or complete"),
+	OPT_BOOL("quiet", 'q', struct sweep_opts, quiet, "no progress on stderr"),
+	OPT_NUM("wait", 0, struct sweep_opts, wait, "SECONDS", NULL, 1, 365LL * 86400,
+		"a sweep on this machine's kernel waits at most SECONDS for another that holds its "
+		"knobs (default: as long as it takes), then exits 3"),
+	OPT_BOOL("no-wait", 0, struct sweep_opts, no_wait,
+		 "exit 3 at once, naming the holder, when another sweep holds this machine's knobs"),
+	OPT_DB(struct sweep_opts),
 };
+
+static const struct sweep_opts *O(const struct cmd_ctx *ctx)
+{
+	return ctx->opts;
+}
 
 /* Which run of the order is already stored: one flag per slot. */
 struct slots {
@@ -79,7 +94,7 @@ fail:
 static int load_spec(struct cmd_ctx *ctx, struct store *st, struct sweep_row *row,
 		     struct sweep_spec *spec, struct herr *err)
 {
-	const char *resume = cli_str(ctx, "resume");
+	const char *resume = O(ctx)->resume;
 
 	if (!resume)
 		return spec_load(ctx->argv[0], spec, err);
@@ -90,18 +105,83 @@ static int load_spec(struct cmd_ctx *ctx, struct store *st, struct sweep_row *ro
 	return spec_parse(row->file ? row->file : row->id, row->file_text, spec, err);
 }
 
-static int dry_run(struct sweep_plan *p, struct store *st, const char *db_path)
+/* The runs' estimate, plus what the target must prepare that no cache
+ * holds yet (kernel builds): timed from earlier builds when it can be,
+ * else said in words. */
+static double estimate(struct sweep_plan *p, const void *topts, struct store *st,
+		       const unsigned char *done, char *extra, size_t n)
+{
+	double est = plan_estimate(p, st, done), prep = 0;
+	char what[300] = "", d[64];
+	int guessed = 0;
+
+	*extra = '\0';
+	if (p->target->prepare_estimate)
+		prep = p->target->prepare_estimate(p, topts, &guessed, what, sizeof(what));
+	if (!*what)
+		return est;
+	plan_format_duration(prep, d, sizeof(d));
+	if (guessed)
+		snprintf(extra, n, " plus kernel builds (%s: not in the cache, no earlier build timed; "
+			 "10 to 15 min each on 2 cores)", what);
+	else
+		snprintf(extra, n, " (with kernel builds of %s: %s, as timed before)", what, d);
+	return est + (guessed ? 0 : prep);
+}
+
+/* A sweep's identity beside its file's content: the machine, and the
+ * running kernel when the target runs on it. */
+static int identity(const struct sweep_plan *p, struct sweep_row *key, struct herr *err)
+{
+	struct machine_info mi;
+	struct kernel_info ki;
+
+	memset(key, 0, sizeof(*key));
+	snprintf(key->file_hash, sizeof(key->file_hash), "%s", p->spec.hash);
+	if (sysinfo_collect(&mi, &ki, err))
+		return -1;
+	snprintf(key->machine_id, sizeof(key->machine_id), "%s", mi.id);
+	if (target_on_host_kernel(p->target)) {
+		snprintf(key->kernel_id, sizeof(key->kernel_id), "%s", ki.id);
+		snprintf(key->kernel_release, sizeof(key->kernel_release), "%s", ki.release);
+	}
+	sysinfo_free(&mi, &ki);
+	return 0;
+}
+
+/* --resume of a sweep another kernel or machine ran would mix two in one
+ * comparison. */
+static int check_resumable(const struct sweep_row *row, const struct sweep_row *key,
+			   struct herr *err)
+{
+	if (*row->machine_id && strcmp(row->machine_id, key->machine_id))
+		return herr_set(err, EXIT_USAGE, "sweep %s ran on another machine (%s; this one is %s): "
+				"resuming it here would mix two machines in one comparison; run its "
+				"file with --new", row->id, row->machine_id, key->machine_id);
+	if (*row->kernel_id && strcmp(row->kernel_id, key->kernel_id))
+		return herr_set(err, EXIT_USAGE, "sweep %s ran on kernel %s (id %s); this machine now runs "
+				"%s (id %s): resuming it would mix two kernels in one comparison; run its "
+				"file with --new", row->id, row->kernel_release, row->kernel_id,
+				key->kernel_release, key->kernel_id);
+	return 0;
+}
+
+static int dry_run(struct sweep_plan *p, const void *topts, struct store *st, const char *db_path,
+		   const struct sweep_row *key)
 {
 	struct sweep_row row;
-	double est = plan_estimate(p, st ? store_db(st) : NULL, NULL);
+	char extra[512];
+	double est = estimate(p, topts, st, NULL, extra, sizeof(extra));
 	struct herr e;
 
 	plan_print(p, est, st ? db_path : NULL, stdout);
-	if (st && store_sweep_find(st, p->spec.hash, 0, &row, &e) == 1) {
+	if (*extra)
+		printf("before the runs:%s\n", extra);
+	if (st && store_sweep_find(st, key, 0, &row, &e) == 1) {
 		printf("would resume sweep %s (%lld of %lld runs stored)\n", row.id, row.done_runs,
 		       row.planned_runs);
 		store_sweep_row_free(&row);
-	} else if (st && store_sweep_find(st, p->spec.hash, 1, &row, &e) == 1) {
+	} else if (st && store_sweep_find(st, key, 1, &row, &e) == 1) {
 		printf("sweep %s with this file is complete: harness sweep would show it (--new runs "
 		       "it again)\n", row.id);
 		store_sweep_row_free(&row);
@@ -109,12 +189,15 @@ static int dry_run(struct sweep_plan *p, struct store *st, const char *db_path)
 	return 0;
 }
 
-static int create_sweep(struct store *st, const struct sweep_plan *p, struct sweep_row *row,
-			struct herr *err)
+static int create_sweep(struct store *st, const struct sweep_plan *p, const struct sweep_row *key,
+			struct sweep_row *row, struct herr *err)
 {
 	int rc;
 
 	memset(row, 0, sizeof(*row));
+	memcpy(row->machine_id, key->machine_id, sizeof(row->machine_id));
+	memcpy(row->kernel_id, key->kernel_id, sizeof(row->kernel_id));
+	memcpy(row->kernel_release, key->kernel_release, sizeof(row->kernel_release));
 	uuid_v4(row->id);
 	snprintf(row->name, sizeof(row->name), "%s", p->spec.name);
 	snprintf(row->target, sizeof(row->target), "%s", p->spec.target);
@@ -133,11 +216,13 @@ static int create_sweep(struct store *st, const struct sweep_plan *p, struct swe
 
 /* 1: run row (resumed or new); 0: nothing to run (complete, shown); -1. */
 static int pick_sweep(struct cmd_ctx *ctx, struct store *st, const struct sweep_plan *p,
-		      struct sweep_row *row, struct herr *err)
+		      const struct sweep_row *key, struct sweep_row *row, struct herr *err)
 {
 	int found;
 
-	if (cli_str(ctx, "resume")) {
+	if (O(ctx)->resume) {
+		if (check_resumable(row, key, err))
+			return -1;
 		if (!strcmp(row->status, "complete")) {
 			fprintf(stderr, "harness: sweep %s is complete (%lld runs); its results follow\n",
 				row->id, row->done_runs);
@@ -147,8 +232,8 @@ static int pick_sweep(struct cmd_ctx *ctx, struct store *st, const struct sweep_
 			row->name, row->done_runs, row->planned_runs);
 		return 1;
 	}
-	if (!cli_flag(ctx, "new")) {
-		if ((found = store_sweep_find(st, p->spec.hash, 0, row, err)) < 0)
+	if (!O(ctx)->fresh) {
+		if ((found = store_sweep_find(st, key, 0, row, err)) < 0)
 			return -1;
 		if (found) {
 			fprintf(stderr, "harness: resuming unfinished sweep %s (same file content, started %s): "
@@ -156,7 +241,7 @@ static int pick_sweep(struct cmd_ctx *ctx, struct store *st, const struct sweep_
 				row->done_runs, row->planned_runs);
 			return 1;
 		}
-		if ((found = store_sweep_find(st, p->spec.hash, 1, row, err)) < 0)
+		if ((found = store_sweep_find(st, key, 1, row, err)) < 0)
 			return -1;
 		if (found) {
 			fprintf(stderr, "harness: sweep %s with this file content is complete (%lld runs); "
@@ -164,14 +249,14 @@ static int pick_sweep(struct cmd_ctx *ctx, struct store *st, const struct sweep_
 			return 0;
 		}
 	}
-	return create_sweep(st, p, row, err) ? -1 : 1;
+	return create_sweep(st, p, key, row, err) ? -1 : 1;
 }
 
 static int run_sweep(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row *row,
 		     struct herr *err)
 {
 	struct sweep_plan *p = x->plan;
-	char d[64];
+	char d[64], extra[512];
 	int rc;
 
 	if (!plan_same_cells(p, row->plan_json))
@@ -181,11 +266,13 @@ static int run_sweep(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row
 	x->sweep_id = row->id;
 	if (!(x->done = done_map(x->st, p, row->id, err)))
 		return -1;
-	x->est_s = plan_estimate(p, store_db(x->st), x->done);
-	plan_format_duration(x->est_s, d, sizeof(d));
+	/* The progress bar's ETA counts runs; the message says the builds too. */
+	x->est_s = plan_estimate(p, x->st, x->done);
+	plan_format_duration(estimate(p, x->target_opts, x->st, x->done, extra, sizeof(extra)), d,
+			     sizeof(d));
 	if (!x->quiet)
-		fprintf(stderr, "harness: sweep %s (%s): %zu cells, %zu runs, estimated %s\n",
-			p->spec.name, row->id, p->ncells - p->nskipped_cells, p->norder, d);
+		fprintf(stderr, "harness: sweep %s (%s): %zu cells, %zu runs, estimated %s%s\n",
+			p->spec.name, row->id, p->ncells - p->nskipped_cells, p->norder, d, extra);
 	if (strcmp(row->status, "running") && store_sweep_set_status(x->st, row->id, "running", err))
 		return -1;
 	rc = sweep_execute(x, err);
@@ -201,8 +288,8 @@ static int finish(struct sweep_exec *x, struct sweep_row *row, int ran, struct h
 
 	if (sweep_summary(x->st, x->plan, row->id, stdout, err))
 		return -1;
-	if (!strcmp(x->plan->spec.target, "qemu") &&
-	    sweep_summary_qemu(x->st, x->plan, row->id, stdout, err))
+	if (x->plan->target->after_table &&
+	    x->plan->target->after_table(x->st, x->plan, row->id, stdout, err))
 		return -1;
 	if (!ran || store_sweep_get(x->st, row->id, &now, err))
 		return ran ? -1 : 0;
@@ -217,13 +304,13 @@ static int finish(struct sweep_exec *x, struct sweep_row *row, int ran, struct h
 }
 
 /* With the machine's sweep lock held (sweep_lock). */
-static int sweep_in_store(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row *row,
-			  struct herr *err)
+static int sweep_in_store(struct cmd_ctx *ctx, struct sweep_exec *x, const struct sweep_row *key,
+			  struct sweep_row *row, struct herr *err)
 {
 	struct herr e = { 0 };
 	int which, rc;
 
-	which = pick_sweep(ctx, x->st, x->plan, row, err);
+	which = pick_sweep(ctx, x->st, x->plan, key, row, err);
 	rc = which < 0 ? -1 : which ? run_sweep(ctx, x, row, err) : 0;
 	if (sweep_unlock(x, &e)) {
 		if (rc == 0)
@@ -248,16 +335,73 @@ static int sweep_in_store(struct cmd_ctx *ctx, struct sweep_exec *x, struct swee
 static int open_store(struct cmd_ctx *ctx, enum store_mode mode, struct store **st,
 		      struct herr *err)
 {
-	const char *db = cli_str(ctx, "db");
+	const char *db = O(ctx)->db;
 
 	*st = NULL;
-	if ((mode == STORE_READ || cli_str(ctx, "resume")) && access(db, F_OK))
-		return mode == STORE_READ && !cli_str(ctx, "resume")
+	if ((mode == STORE_READ || O(ctx)->resume) && access(db, F_OK))
+		return mode == STORE_READ && !O(ctx)->resume
 			? 0	/* dry run without a database: no history, nothing to resume */
 			: herr_set(err, EXIT_USAGE, "%s: no such results database", db);
 	if (store_open(db, mode, st, err))
-		return mode == STORE_READ && !cli_str(ctx, "resume") ? (*st = NULL, 0) : -1;
+		return mode == STORE_READ && !O(ctx)->resume ? (*st = NULL, 0) : -1;
 	return 0;
+}
+
+/* The options of the sweep's target, checked before anything is written;
+ * another target's options would be ignored, so they are refused. */
+static int target_options(const struct cmd_ctx *ctx, const struct sweep_plan *p,
+			  struct sweep_exec *x, struct herr *err)
+{
+	char what[200];
+
+	if (p->spec.target_line)
+		snprintf(what, sizeof(what), "this sweep's target is %s (%s:%d)", p->target->name,
+			 p->spec.file, p->spec.target_line);
+	else
+		snprintf(what, sizeof(what), "this sweep's target is %s (%s names none)", p->target->name,
+			 p->spec.file);
+	if (cli_check_target_opts(ctx, p->target, what, err))
+		return -1;
+	x->target_opts = cli_target_opts(ctx, p->target);
+	return p->target->check_opts ? p->target->check_opts(x->target_opts, err) : 0;
+}
+
+static int check_args(const struct cmd_ctx *ctx, struct herr *err)
+{
+	if ((ctx->argc == 0) == !O(ctx)->resume)
+		return herr_set(err, EXIT_USAGE, "sweep: give a sweep FILE or --resume ID (not both)");
+	if (O(ctx)->resume && O(ctx)->fresh)
+		return herr_set(err, EXIT_USAGE, "sweep: --new starts a sweep, --resume continues one: not both");
+	if (O(ctx)->wait && O(ctx)->no_wait)
+		return herr_set(err, EXIT_USAGE, "sweep: --wait and --no-wait: one or the other");
+	return 0;
+}
+
+/* The lock (unless --dry-run), then the store, then the sweep. */
+static int with_plan(struct cmd_ctx *ctx, struct sweep_exec *x, struct store **st,
+		     struct sweep_row *row, struct herr *err)
+{
+	int dry = O(ctx)->dry_run, rc = 0;
+	struct sweep_row key;
+
+	if (identity(x->plan, &key, err))
+		return -1;
+	if (!dry) {
+		/* From the journal on, a signal stops the sweep between runs
+		 * and the knobs are restored: never a bare exit. */
+		signals_catch();
+		rc = sweep_lock(x, err);
+	}
+	if (rc == 0 && !*st)
+		rc = open_store(ctx, dry ? STORE_READ : STORE_WRITE, st, err);
+	x->st = *st;
+	if (rc)
+		sweep_unlock(x, &(struct herr){ 0 });	/* nothing was changed yet */
+	else if (dry)
+		rc = dry_run(x->plan, x->target_opts, *st, O(ctx)->db, &key);
+	else
+		rc = sweep_in_store(ctx, x, &key, row, err);
+	return rc;
 }
 
 /* Plan, then (unless --dry-run) the lock, then the store: bad input and a
@@ -265,44 +409,28 @@ static int open_store(struct cmd_ctx *ctx, enum store_mode mode, struct store **
  * (with --resume the file comes from the database, which is read first). */
 static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct sweep_exec x = { .quiet = cli_flag(ctx, "quiet") };
+	struct sweep_exec x = { .quiet = O(ctx)->quiet };
 	struct sweep_row row = { 0 };
 	struct sweep_spec spec;
 	struct sweep_plan plan;
 	struct store *st = NULL;
-	int dry = cli_flag(ctx, "dry-run"), rc;
-	enum store_mode mode = dry ? STORE_READ : STORE_WRITE;
+	int rc;
 
-	if ((ctx->argc == 0) == !cli_str(ctx, "resume"))
-		return herr_set(err, EXIT_USAGE, "sweep: give a sweep FILE or --resume ID (not both)");
-	if (cli_str(ctx, "resume") && cli_flag(ctx, "new"))
-		return herr_set(err, EXIT_USAGE, "sweep: --new starts a sweep, --resume continues one: not both");
+	if (check_args(ctx, err))
+		return -1;
+	x.wait_s = O(ctx)->no_wait ? 0 : O(ctx)->wait ? O(ctx)->wait : -1;
 	x.journal.fd = -1;
 	x.journal.machine_fd = -1;
-	if (cli_str(ctx, "resume") && open_store(ctx, mode, &st, err))
+	if (O(ctx)->resume && open_store(ctx, O(ctx)->dry_run ? STORE_READ : STORE_WRITE, &st, err))
 		return -1;
 	rc = load_spec(ctx, st, &row, &spec, err);
 	if (rc == 0)
 		rc = plan_make(&spec, &plan, err);
 	if (rc == 0) {
-		struct qemu_opts qo;
-
-		qemu_cli_opts(ctx, &qo);
-		sweep_qemu_set_opts(&qo);
 		x.plan = &plan;
-		if (!dry) {
-			/* From the journal on, a signal stops the sweep between
-			 * runs and the knobs are restored: never a bare exit. */
-			signals_catch();
-			rc = sweep_lock(&x, err);
-		}
-		if (rc == 0 && !st)
-			rc = open_store(ctx, mode, &st, err);
-		x.st = st;
+		rc = target_options(ctx, &plan, &x, err);
 		if (rc == 0)
-			rc = dry ? dry_run(&plan, st, cli_str(ctx, "db")) : sweep_in_store(ctx, &x, &row, err);
-		else
-			sweep_unlock(&x, &(struct herr){ 0 });	/* nothing was changed yet */
+			rc = with_plan(ctx, &x, &st, &row, err);
 		plan_free(&plan);
 	}
 	free(x.done);
@@ -334,6 +462,8 @@ const struct cmd_spec cmd_sweep = {
 		"interleaved) or all of them (grouped); see docs/qemu.md.",
 	.opts = sweep_opts,
 	.nopts = sizeof(sweep_opts) / sizeof(sweep_opts[0]),
+	.opts_size = sizeof(struct sweep_opts),
+	.with_targets = 1,
 	.min_args = 0,
 	.max_args = 1,
 	.run = run_sweep_cmd,

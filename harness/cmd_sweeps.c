@@ -6,9 +6,14 @@
 #include "cli.h"
 #include "store/store.h"
 
+struct sweeps_opts {
+	const char *db;
+	int json;
+};
+
 static const struct opt_spec sweeps_opts[] = {
-	OPT_DB,
-	OPT_JSON,
+	OPT_DB(struct sweeps_opts),
+	OPT_JSON(struct sweeps_opts),
 };
 
 static json_t *row_json(const struct sweep_row *r)
@@ -54,19 +59,20 @@ static void print_table(const struct sweep_row *rows, size_t n, const char *db)
 
 static int run_sweeps(struct cmd_ctx *ctx, struct herr *err)
 {
+	const struct sweeps_opts *o = ctx->opts;
 	struct sweep_row *rows;
 	struct store *st;
 	size_t n;
 	int rc;
 
-	if (store_open(cli_str(ctx, "db"), STORE_READ, &st, err))
+	if (store_open(o->db, STORE_READ, &st, err))
 		return -1;
 	rc = store_sweep_list(st, &rows, &n, err);
 	if (rc == 0) {
-		if (cli_flag(ctx, "json"))
+		if (o->json)
 			print_json(rows, n);
 		else
-			print_table(rows, n, cli_str(ctx, "db"));
+			print_table(rows, n, o->db);
 	}
 	store_sweep_rows_free(rows, n);
 	store_close(st);
@@ -84,6 +90,7 @@ const struct cmd_spec cmd_sweeps = {
 		"cells, measured and warm-up runs stored against planned, failed runs, and the file.",
 	.opts = sweeps_opts,
 	.nopts = sizeof(sweeps_opts) / sizeof(sweeps_opts[0]),
+	.opts_size = sizeof(struct sweeps_opts),
 	.min_args = 0,
 	.max_args = 0,
 	.run = run_sweeps,

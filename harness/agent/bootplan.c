@@ -7,7 +7,6 @@
 void bootplan_init(struct boot_plan *p)
 {
 	memset(p, 0, sizeof(*p));
-	snprintf(p->target, sizeof(p->target), "qemu");
 	p->test.panic_at = p->test.cut_at = p->test.hang_at = -1;
 }
 

@@ -11,7 +11,6 @@ void record_init(struct run_record *r)
 	memset(r, 0, sizeof(*r));
 	uuid_v4(r->id);
 	snprintf(r->variant, sizeof(r->variant), "running");
-	snprintf(r->target, sizeof(r->target), "local");
 	snprintf(r->status, sizeof(r->status), "ok");
 	mset_init(&r->metrics);
 }

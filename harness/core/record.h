@@ -20,7 +20,7 @@ struct run_record {
 	char id[37];		/* UUID v4, stable across merged databases */
 	char sweep_id[37];	/* "" outside a sweep */
 	char variant[64];	/* "running" = the running kernel, no knobs */
-	char target[16];	/* "local", "qemu", "ssh", "lava" */
+	char target[16];	/* the target's name (targets/targets.c), set by the target */
 	char workload[64];
 	char *params_json;	/* effective parameters, every one (JSON object) */
 	int rep;		/* repetition number, 0-based */

@@ -1,5 +1,6 @@
 /* The kernel build driver: plan (key and cache lookup), then the build in
  * a temporary workspace, renamed into the cache only when complete. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -558,6 +559,22 @@ static int write_info(struct bctx *c, const char *release, struct herr *err)
 	return rc;
 }
 
+/* The entry keeps the log of the build that made it. */
+static int link_log(struct bctx *c, struct herr *err)
+{
+	char *from = kbuild_log_path(c->b), *to = kfs_join(c->stage, "build.log");
+	int rc = 0;
+
+	fflush(c->log);
+	if (!from || !to)
+		rc = herr_set(err, EXIT_RUNTIME, "out of memory");
+	else if (link(from, to) && kfs_copy(from, to, err))
+		rc = -1;
+	free(from);
+	free(to);
+	return rc;
+}
+
 static int stage_artifacts(struct bctx *c, struct herr *err)
 {
 	static const char *const files[][2] = {
@@ -582,6 +599,8 @@ static int stage_artifacts(struct bctx *c, struct herr *err)
 		release[strcspn(release, "\n")] = '\0';
 	key = kfs_join(c->stage, "key");
 	rc = key ? kfs_write(key, c->b->key_text, err) : -1;
+	if (!rc)
+		rc = link_log(c, err);
 	if (!rc)
 		rc = write_info(c, release ? release : "", err);
 	free(release_file);
@@ -643,7 +662,7 @@ static void extract_status(const char *msg)
 static int setup(struct bctx *c, struct herr *err)
 {
 	struct kbuild *b = c->b;
-	char *builds = kfs_join(b->kcache, "builds"), *logpath = NULL;
+	char *builds = kfs_join(b->kcache, "builds"), *logpath = NULL, *logs = NULL;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	int rc = -1;
 
@@ -654,8 +673,14 @@ static int setup(struct bctx *c, struct herr *err)
 	c->stage = c->tmp ? kfs_join(c->tmp, "entry") : NULL;
 	if (!c->stage || kfs_mkdir_p(c->stage, err))
 		goto out;
-	logpath = kfs_join(c->stage, "build.log");
-	c->log = logpath ? fopen(logpath, "we") : NULL;
+	/* The log is where the progress line says from the first line on;
+	 * a fresh inode each time, since a finished entry links the last one. */
+	logs = kfs_join(b->kcache, "logs");
+	logpath = kbuild_log_path(b);
+	if (!logs || !logpath || kfs_mkdir_p(logs, err))
+		goto out;
+	unlink(logpath);
+	c->log = fopen(logpath, "we");
 	if (!c->log) {
 		herr_errno(err, EXIT_RUNTIME, "cannot write %s", logpath ? logpath : "build.log");
 		goto out;
@@ -684,8 +709,67 @@ static int setup(struct bctx *c, struct herr *err)
 	rc = c->env ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
 out:
 	free(builds);
+	free(logs);
 	free(logpath);
 	return rc;
+}
+
+/* seconds = N of a build.ini whose variant = name. */
+static int recorded_seconds(const char *ini, const char *name, double *out)
+{
+	char *text = kfs_read(ini, NULL), *v, *sec;
+	char want[160];
+	int found = 0;
+
+	snprintf(want, sizeof(want), "\nvariant = %s\n", name);
+	if (text && (v = strstr(text, want)) && (sec = strstr(text, "\nseconds = ")))
+		found = sscanf(sec + 11, "%lf", out) == 1;
+	(void)v;
+	free(text);
+	return found;
+}
+
+enum kbuild_estimate kbuild_estimate(const char *variant, double *seconds)
+{
+	struct kbuild_opts o = { 0 };
+	struct kbuild b;
+	struct herr e = { 0 };
+	enum kbuild_estimate rc = KBUILD_UNTIMED;
+	char *builds;
+	DIR *d;
+	struct dirent *de;
+
+	*seconds = 0;
+	if (kbuild_plan(variant, &o, &b, &e)) {
+		kbuild_free(&b);
+		return KBUILD_UNTIMED;
+	}
+	if (b.cached) {
+		kbuild_free(&b);
+		return KBUILD_CACHED;
+	}
+	builds = kfs_join(b.kcache, "builds");
+	d = builds ? opendir(builds) : NULL;
+	while (d && (de = readdir(d))) {
+		char *ini = de->d_name[0] != '.' ? kfs_fmt("%s/%s/build.ini", builds, de->d_name) : NULL;
+		double sec;
+
+		if (ini && recorded_seconds(ini, b.v->base->name, &sec) && sec > *seconds) {
+			*seconds = sec;
+			rc = KBUILD_TIMED;
+		}
+		free(ini);
+	}
+	if (d)
+		closedir(d);
+	free(builds);
+	kbuild_free(&b);
+	return rc;
+}
+
+char *kbuild_log_path(const struct kbuild *b)
+{
+	return kfs_fmt("%s/logs/%s.log", b->kcache, b->v->name);
 }
 
 /* Remove everything of this build but a published entry; keep the log of
@@ -694,8 +778,8 @@ static void finish(struct bctx *c, int failed)
 {
 	if (c->log)
 		fclose(c->log);
-	if (failed && c->stage) {
-		char *dir = kfs_join(c->b->kcache, "failed"), *log = kfs_join(c->stage, "build.log");
+	if (failed && c->log) {
+		char *dir = kfs_join(c->b->kcache, "failed"), *log = kbuild_log_path(c->b);
 		struct herr ignored;
 
 		if (dir && log && kfs_mkdir_p(dir, &ignored) == 0)

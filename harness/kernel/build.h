@@ -5,6 +5,7 @@
  *   builds/<key>/    Image config System.map kernel.release build.log
  *                    build.ini (what was built, when, how long) key (inputs)
  *   src/<srckey>/linux   a tarball extracted once, never modified
+ *   logs/<variant>.log   the log of the build running now (or the last one)
  *   failed/<variant>.log the log of the last failed build of a variant
  * Entries appear by rename() of a finished temporary directory, so a
  * failed or killed build never leaves a half entry. */
@@ -54,6 +55,15 @@ int kbuild_plan(const char *variant, const struct kbuild_opts *o, struct kbuild 
 /* Build when not cached (or when o->force): on success b->image exists. */
 int kbuild_run(struct kbuild *b, const struct kbuild_opts *o, struct herr *err);
 void kbuild_free(struct kbuild *b);
+
+/* Where the build of b writes its log while it runs (allocated). */
+char *kbuild_log_path(const struct kbuild *b);
+
+enum kbuild_estimate { KBUILD_CACHED, KBUILD_TIMED, KBUILD_UNTIMED };
+/* Whether the variant's kernel (default source) is in the cache, and if
+ * not, how long its last build took when the cache recorded one
+ * (build.ini of any entry of the same variant). */
+enum kbuild_estimate kbuild_estimate(const char *variant, double *seconds);
 
 /* The cache key text for the given inputs; exposed for tests. */
 char *kbuild_key_text(const char *source_identity, const char *toolchain,

@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/signals.h"
 #include "machine/knobs.h"
 
 #define JOURNAL_NAME "knobs.journal"
@@ -386,35 +388,63 @@ static int open_machine_lock(void)
 	return -1;
 }
 
-static long long lock_owner(int fd)
+/* The holder's pid and description ("pid\ndescription" in the lock
+ * file), for messages. */
+static void lock_owner(int fd, char *pid, size_t np, char *who, size_t nw)
 {
-	char buf[32] = "";
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char buf[300] = "";
+	ssize_t got = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *nl;
 
-	return n > 0 ? strtoll(buf, NULL, 10) : 0;
+	buf[got > 0 ? got : 0] = '\0';
+	if ((nl = strchr(buf, '\n')))
+		*nl++ = '\0';
+	snprintf(pid, np, "%s", *buf ? buf : "?");
+	snprintf(who, nw, "%.*s", nl ? (int)strcspn(nl, "\n") : 0, nl ? nl : "");
 }
 
-/* Blocks while another sweep holds it, saying so once; a signal (the
- * sweep's handlers do not restart calls) ends the wait. */
-static int take_machine_lock(struct knob_journal *j, struct herr *err)
+/* Try for wait_s seconds (< 0: as long as it takes, 0: once). A signal
+ * (the sweep's handlers do not restart calls) ends the wait. */
+static int wait_for_lock(int fd, long long wait_s)
 {
-	char pid[32];
+	struct timespec nap = { 0, 100 * 1000 * 1000 };
+	long long tries = wait_s * 10;
+
+	if (wait_s < 0)
+		return flock(fd, LOCK_EX);
+	while (flock(fd, LOCK_EX | LOCK_NB)) {
+		if (tries-- <= 0 || signals_caught())
+			return -1;
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+static int take_machine_lock(struct knob_journal *j, long long wait_s, const char *who,
+			     struct herr *err)
+{
+	char mine[300], pid[32], holder[256];
 	int fd = open_machine_lock();
 
 	if (fd < 0)
 		return herr_errno(err, EXIT_RUNTIME, "cannot open the machine's knob lock");
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		fprintf(stderr, "harness: another sweep (pid %lld) holds this machine's knobs; waiting "
-			"for it to finish (Ctrl-C gives up)\n", lock_owner(fd));
-		if (flock(fd, LOCK_EX)) {
-			herr_errno(err, EXIT_RUNTIME, "stopped waiting for the other sweep");
+		lock_owner(fd, pid, sizeof(pid), holder, sizeof(holder));
+		if (wait_s)
+			fprintf(stderr, "harness: another sweep (pid %s) holds this machine's knobs; waiting "
+				"for it to finish (%s%s%s; Ctrl-C gives up)\n", pid, holder,
+				*holder ? ", " : "", wait_s < 0 ? "no time limit" : "up to --wait seconds");
+		if (wait_for_lock(fd, wait_s)) {
 			close(fd);
-			return -1;
+			return herr_set(err, EXIT_RUNTIME, "another sweep (pid %s%s%s) holds this machine's "
+					"knobs%s", pid, *holder ? ", " : "", holder, signals_caught()
+					? "; stopped waiting" : wait_s ? "; gave up after --wait seconds"
+					: " (--no-wait)");
 		}
 	}
-	snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0)
-		pid[0] = '\0';	/* the pid is for messages only */
+	snprintf(mine, sizeof(mine), "%d\n%s\n", (int)getpid(), who && *who ? who : "");
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, mine, strlen(mine), 0) < 0)
+		mine[0] = '\0';	/* the owner is for messages only */
 	j->machine_fd = fd;
 	return 0;
 }
@@ -481,13 +511,13 @@ static int read_previous(struct knob_journal *j, const char *const *paths, size_
 }
 
 int journal_begin(struct knob_journal *j, const char *const *paths, size_t n,
-		  struct herr *err)
+		  long long wait_s, const char *who, struct herr *err)
 {
 	memset(j, 0, sizeof(*j));
 	j->fd = -1;
 	j->machine_fd = -1;
 	journal_file(j->file, sizeof(j->file));
-	if (ensure_state_dir(err) || take_machine_lock(j, err))
+	if (ensure_state_dir(err) || take_machine_lock(j, wait_s, who, err))
 		return -1;
 	/* Under the lock: values read now are nobody else's changes. */
 	if (check_existing(j->file, err) || read_previous(j, paths, n, err) || write_journal(j, err)) {

@@ -10,8 +10,8 @@
  * variant's knobs and restores them afterwards; SIGINT/SIGTERM restore
  * before exiting; after SIGKILL the next harness invocation, whatever the
  * command, finds the journal unlocked and replays it (knobs_replay). */
-#ifndef HARNESS_SWEEP_KNOBS_H
-#define HARNESS_SWEEP_KNOBS_H
+#ifndef HARNESS_MACHINE_KNOBS_H
+#define HARNESS_MACHINE_KNOBS_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -58,11 +58,14 @@ struct knob_journal {
  * else "results". */
 void knobs_state_dir(char *out, size_t n);
 
-/* Take the machine's lock (waiting, with a message, while another sweep
- * holds it, whatever its HARNESS_STATE), read the values of paths now in
- * force and write the journal before anything changes. */
+/* Take the machine's lock (waiting up to wait_s seconds, < 0 for as long
+ * as it takes, 0 not at all, with a message naming the holder, while
+ * another sweep holds it, whatever its HARNESS_STATE), read the values of
+ * paths now in force and write the journal before anything changes. who
+ * describes this sweep to whoever has to wait for it. A lock not had in
+ * time is EXIT_RUNTIME naming the holder's pid and sweep. */
 int journal_begin(struct knob_journal *j, const char *const *paths, size_t n,
-		  struct herr *err);
+		  long long wait_s, const char *who, struct herr *err);
 /* Write path=value pairs (paths must be in the journal); on success
  * *out holds, per knob, the value read back and the previous value, as a
  * run record stores them. sticky: kept until journal_end (the governor),

@@ -189,11 +189,34 @@ static const char schema_v4[] =
 	"ALTER TABLE runs ADD COLUMN variant_id TEXT REFERENCES variants(id);"
 	"CREATE INDEX runs_variant ON runs(variant_id);";
 
+/* Version 4 -> 5: a sweep's identity is its file's content plus the
+ * machine that ran it and, on a target that runs on that machine's own
+ * kernel, that kernel: results of one kernel are never shown or resumed
+ * as another's. machine_id is the controller's (no foreign key: on a
+ * target that boots kernels the machines rows are the guests'); kernel_id
+ * and kernel_release are NULL where the sweep boots its own kernels.
+ * Sweeps stored before take the machine and, where none of their runs
+ * ran in a boot, the kernel of their first run. */
+static const char schema_v5[] =
+	"ALTER TABLE sweeps ADD COLUMN machine_id TEXT;"
+	"ALTER TABLE sweeps ADD COLUMN kernel_id TEXT;"
+	"ALTER TABLE sweeps ADD COLUMN kernel_release TEXT;"
+	"UPDATE sweeps SET machine_id = (SELECT r.machine_id FROM runs r WHERE r.sweep_id = sweeps.id"
+	"  ORDER BY r.seq LIMIT 1);"
+	"UPDATE sweeps SET kernel_id = (SELECT r.kernel_id FROM runs r WHERE r.sweep_id = sweeps.id"
+	"  ORDER BY r.seq LIMIT 1)"
+	" WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.sweep_id = sweeps.id AND r.boot_id IS NOT NULL);"
+	"UPDATE sweeps SET kernel_release = (SELECT k.release FROM kernels k WHERE k.id = sweeps.kernel_id)"
+	" WHERE kernel_id IS NOT NULL;"
+	"DROP INDEX sweeps_file_hash;"
+	"CREATE INDEX sweeps_identity ON sweeps(file_hash, machine_id, kernel_id);";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
 	schema_v4,
+	schema_v5,
 };
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
 

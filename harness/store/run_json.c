@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/run_json.h"
+#include "store/store_int.h"
 
 struct reader {
 	sqlite3 *db;
@@ -169,7 +170,7 @@ static const char *const section_sql[][2] = {
 json_t *store_run_json(struct store *st, const char *id, int with_samples,
 		       struct herr *err)
 {
-	struct reader rd = { store_db(st), store_path(st), id, err }, *sh = &rd;
+	struct reader rd = { st->db, store_path(st), id, err }, *sh = &rd;
 	json_t *doc = json_object(), *part;
 
 	sqlite3_exec(sh->db, "BEGIN", NULL, NULL, NULL);

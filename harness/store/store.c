@@ -253,11 +253,6 @@ void store_close(struct store *st)
 	free(st);
 }
 
-sqlite3 *store_db(struct store *st)
-{
-	return st->db;
-}
-
 const char *store_path(const struct store *st)
 {
 	return st->path;

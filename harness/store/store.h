@@ -4,13 +4,13 @@
 #ifndef HARNESS_STORE_H
 #define HARNESS_STORE_H
 
-#include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
 #include "core/record.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 enum store_mode {
 	STORE_READ,		/* must exist; never written; newer schema is an error */
@@ -25,7 +25,6 @@ struct store;
 int store_open(const char *path, enum store_mode mode, struct store **out,
 	       struct herr *err);
 void store_close(struct store *st);
-sqlite3 *store_db(struct store *st);
 const char *store_path(const struct store *st);
 
 /* Save a run with its machine and kernel rows (inserted if new), metrics,
@@ -64,6 +63,11 @@ struct sweep_row {
 	char created[32];
 	char ended[32];		/* "" while unfinished */
 	char file_hash[17];
+	/* The identity beside the file's content: the machine, and the
+	 * running kernel on a target that runs on it ("" otherwise). */
+	char machine_id[17];
+	char kernel_id[17];
+	char kernel_release[128];
 	char *file;		/* the sweep file's path as given */
 	char *file_text;	/* its content (NULL in store_sweep_list) */
 	char *plan_json;	/* the expanded plan (NULL in store_sweep_list) */
@@ -73,9 +77,10 @@ struct sweep_row {
 
 /* Insert a new sweep (row->id set by the caller, status "running"). */
 int store_sweep_create(struct store *st, const struct sweep_row *row, struct herr *err);
-/* The newest sweep with this file hash that is complete (complete = 1) or
- * not (0). Returns 1 and fills row when found, 0 when none, -1 on error. */
-int store_sweep_find(struct store *st, const char *file_hash, int complete,
+/* The newest sweep with this identity (file hash, machine, kernel: the
+ * fields of key) that is complete (complete = 1) or not (0). Returns 1
+ * and fills row when found, 0 when none, -1 on error. */
+int store_sweep_find(struct store *st, const struct sweep_row *key, int complete,
 		     struct sweep_row *row, struct herr *err);
 /* A sweep by full id, unique prefix (4+ characters) or "last";
  * EXIT_USAGE when unknown or ambiguous. */
@@ -92,5 +97,51 @@ int store_sweep_slots(struct store *st, const char *id,
 int store_sweep_list(struct store *st, struct sweep_row **rows, size_t *n, struct herr *err);
 void store_sweep_row_free(struct sweep_row *row);
 void store_sweep_rows_free(struct sweep_row *rows, size_t n);
+
+/* ---- queries for plans and tables (store_query.c) ---- */
+
+/* Wall seconds of the newest ok runs (at most max) of a workload with
+ * these effective parameters; 0 when none (or st is NULL). */
+size_t store_run_durations(struct store *st, const char *workload, const char *params_json,
+			   double *v, size_t max);
+
+struct store_metric_row {
+	const char *run_id;
+	long long cell;
+	const char *scope, *name;
+	double value;
+	const char *unit, *better;
+};
+/* Non-zero from fn stops the walk (EXIT_RUNTIME, out of memory). */
+typedef int (*store_metric_fn)(void *user, const struct store_metric_row *r);
+
+/* Every workload metric of the sweep's measured ok runs, and the process
+ * or region metrics whose names are in names (NULL-terminated), ordered
+ * by cell, run and the order they were stored in. */
+int store_sweep_metrics(struct store *st, const char *sweep_id, const char *const *names,
+			store_metric_fn fn, void *user, struct herr *err);
+/* Measured runs per cell, ok (1) or failed (0). */
+int store_sweep_cell_counts(struct store *st, const char *sweep_id,
+			    int (*fn)(void *user, long long cell, int ok, long long n), void *user,
+			    struct herr *err);
+
+struct store_failed_run {
+	const char *run_id;
+	long long cell;
+	int rep, warmup;
+	const char *reason;
+};
+/* The sweep's failed runs in the order they were made. */
+int store_sweep_failures(struct store *st, const char *sweep_id,
+			 int (*fn)(void *user, const struct store_failed_run *f), void *user,
+			 struct herr *err);
+/* Process-scope metrics named LIKE name_like of measured ok runs. */
+int store_sweep_cell_values(struct store *st, const char *sweep_id, const char *name_like,
+			    int (*fn)(void *user, long long cell, const char *name, double v),
+			    void *user, struct herr *err);
+/* The page size of the kernel each measured ok run ran on (name NULL). */
+int store_sweep_page_sizes(struct store *st, const char *sweep_id,
+			   int (*fn)(void *user, long long cell, const char *name, double v),
+			   void *user, struct herr *err);
 
 #endif

@@ -14,14 +14,23 @@ static int db_error(struct store *st, const char *what, struct herr *err)
 	return herr_set(err, EXIT_RUNTIME, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
+static void bind_or_null(sqlite3_stmt *s, int i, const char *text)
+{
+	if (*text)
+		sqlite3_bind_text(s, i, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
 int store_sweep_create(struct store *st, const struct sweep_row *row, struct herr *err)
 {
 	sqlite3_stmt *s;
 	int rc;
 
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO sweeps (id, name, file, target, status, plan_json,"
-			       " file_hash, file_text, cells, planned_runs, planned_warmups)"
-			       " VALUES (?,?,?,?,'running',?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+			       " file_hash, file_text, cells, planned_runs, planned_warmups, machine_id,"
+			       " kernel_id, kernel_release) VALUES (?,?,?,?,'running',?,?,?,?,?,?,?,?,?)",
+			       -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, "creating a sweep", err);
 	sqlite3_bind_text(s, 1, row->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, row->name, -1, SQLITE_STATIC);
@@ -33,16 +42,20 @@ int store_sweep_create(struct store *st, const struct sweep_row *row, struct her
 	sqlite3_bind_int64(s, 8, row->cells);
 	sqlite3_bind_int64(s, 9, row->planned_runs);
 	sqlite3_bind_int64(s, 10, row->planned_warmups);
+	bind_or_null(s, 11, row->machine_id);
+	bind_or_null(s, 12, row->kernel_id);
+	bind_or_null(s, 13, row->kernel_release);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : db_error(st, "creating a sweep", err);
 }
 
-/* Columns 0..15 as read_row expects them; the two big texts only when
+/* Columns 0..18 as read_row expects them; the two big texts only when
  * asked for. */
 #define SWEEP_COLUMNS(big) \
 	"SELECT s.id, s.name, coalesce(s.target, ''), s.status, s.created, coalesce(s.ended, ''),"  \
 	" coalesce(s.file_hash, ''), s.file, " big ","                                            \
+	" coalesce(s.machine_id, ''), coalesce(s.kernel_id, ''), coalesce(s.kernel_release, ''),"  \
 	" coalesce(s.cells, 0), coalesce(s.planned_runs, 0), coalesce(s.planned_warmups, 0),"      \
 	" (SELECT count(*) FROM runs r WHERE r.sweep_id = s.id AND r.warmup = 0),"                 \
 	" (SELECT count(*) FROM runs r WHERE r.sweep_id = s.id AND r.warmup = 1),"                 \
@@ -78,12 +91,15 @@ static void read_row(sqlite3_stmt *s, struct sweep_row *row)
 	row->file = dup_col(s, 7);
 	row->file_text = dup_col(s, 8);
 	row->plan_json = dup_col(s, 9);
-	row->cells = sqlite3_column_int64(s, 10);
-	row->planned_runs = sqlite3_column_int64(s, 11);
-	row->planned_warmups = sqlite3_column_int64(s, 12);
-	row->done_runs = sqlite3_column_int64(s, 13);
-	row->done_warmups = sqlite3_column_int64(s, 14);
-	row->failed_runs = sqlite3_column_int64(s, 15);
+	copy_col(s, 10, row->machine_id, sizeof(row->machine_id));
+	copy_col(s, 11, row->kernel_id, sizeof(row->kernel_id));
+	copy_col(s, 12, row->kernel_release, sizeof(row->kernel_release));
+	row->cells = sqlite3_column_int64(s, 13);
+	row->planned_runs = sqlite3_column_int64(s, 14);
+	row->planned_warmups = sqlite3_column_int64(s, 15);
+	row->done_runs = sqlite3_column_int64(s, 16);
+	row->done_warmups = sqlite3_column_int64(s, 17);
+	row->failed_runs = sqlite3_column_int64(s, 18);
 }
 
 /* One row of sql (?1 bound to key): 1 found, 0 none, -1 error. */
@@ -106,15 +122,29 @@ static int one_row(struct store *st, const char *sql, const char *key, struct sw
 	return rc == SQLITE_ROW;
 }
 
-int store_sweep_find(struct store *st, const char *file_hash, int complete,
+int store_sweep_find(struct store *st, const struct sweep_row *key, int complete,
 		     struct sweep_row *row, struct herr *err)
 {
-	return one_row(st, complete
-		       ? WITH_TEXT "WHERE s.file_hash = ?1 AND s.status = 'complete'"
-				   " ORDER BY s.created DESC, s.rowid DESC LIMIT 1"
-		       : WITH_TEXT "WHERE s.file_hash = ?1 AND s.status <> 'complete'"
-				   " ORDER BY s.created DESC, s.rowid DESC LIMIT 1",
-		       file_hash, row, err);
+	/* IS, not =: a sweep without a kernel of its own matches NULL. */
+	static const char sql[] =
+		WITH_TEXT "WHERE s.file_hash = ?1 AND s.machine_id IS ?2 AND s.kernel_id IS ?3"
+		" AND (s.status = 'complete') = ?4 ORDER BY s.created DESC, s.rowid DESC LIMIT 1";
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "reading sweeps", err);
+	sqlite3_bind_text(s, 1, key->file_hash, -1, SQLITE_STATIC);
+	bind_or_null(s, 2, key->machine_id);
+	bind_or_null(s, 3, key->kernel_id);
+	sqlite3_bind_int(s, 4, complete != 0);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		read_row(s, row);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, "reading sweeps", err);
+	return rc == SQLITE_ROW;
 }
 
 static int valid_prefix(const char *ref)

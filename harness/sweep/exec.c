@@ -5,10 +5,9 @@
 #include <time.h>
 
 #include "core/signals.h"
-#include "core/runner.h"
 #include "sweep/exec.h"
 #include "sweep/progress.h"
-#include "targets/qemu/qemu_sweep.h"
+#include "targets/target.h"
 
 static int has_path(const char **v, size_t n, const char *p)
 {
@@ -29,8 +28,8 @@ const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n)
 	*n = 0;
 	if (!v)
 		return NULL;
-	/* On target qemu the knobs are written in the guest, never here. */
-	for (size_t i = 0; strcmp(p->spec.target, "qemu") && i < p->spec.nvariants; i++)
+	/* A target that boots its own kernels writes knobs there, never here. */
+	for (size_t i = 0; target_on_host_kernel(p->target) && i < p->spec.nvariants; i++)
 		for (size_t k = 0; !p->skip[i] && k < p->spec.variants[i].nknobs; k++)
 			if (!has_path(v, *n, p->spec.variants[i].knobs[k].path))
 				v[(*n)++] = p->spec.variants[i].knobs[k].path;
@@ -41,73 +40,32 @@ const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n)
 
 int sweep_lock(struct sweep_exec *x, struct herr *err)
 {
+	char who[600];
 	size_t n;
-	const char **paths = sweep_knob_paths(x->plan, &n);
+	const char **paths;
 	int rc;
 
-	if (!paths)
+	/* A sweep on this machine's kernel depends on its knobs even when it
+	 * writes none: it waits for one that changes them. */
+	if (!target_on_host_kernel(x->plan->target))
+		return 0;
+	if (!(paths = sweep_knob_paths(x->plan, &n)))
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
-	rc = journal_begin(&x->journal, paths, n, err);
+	snprintf(who, sizeof(who), "sweep %s, %s", x->plan->spec.name, x->plan->spec.file);
+	rc = journal_begin(&x->journal, paths, n, x->wait_s, who, err);
 	free(paths);
+	x->locked = rc == 0;
 	return rc;
 }
 
 int sweep_unlock(struct sweep_exec *x, struct herr *err)
 {
-	if (x->journal.fd < 0 && !x->journal.knobs)
+	if (!x->locked)
 		return 0;
+	x->locked = 0;
 	if (journal_end(&x->journal, err))
 		return herr_wrap(err, "restoring knobs after the sweep");
 	return 0;
-}
-
-/* The governor, once for the whole sweep (switching it per run would put
- * a frequency transition in front of every run). */
-static int set_governor(struct sweep_exec *x, struct herr *err)
-{
-	const struct sweep_plan *p = x->plan;
-	const char **values;
-	struct knob *applied;
-	size_t napplied;
-	int rc;
-
-	if (!p->ngovernor)
-		return 0;
-	values = calloc(p->ngovernor, sizeof(*values));
-	if (!values)
-		return herr_set(err, EXIT_RUNTIME, "out of memory");
-	for (size_t i = 0; i < p->ngovernor; i++)
-		values[i] = p->spec.governor;
-	rc = journal_apply(&x->journal, (const char *const *)p->governor_paths, values, p->ngovernor,
-			   1, &applied, &napplied, err);
-	free(values);
-	if (rc == 0)
-		knobs_free(applied, napplied);
-	return rc;
-}
-
-static int apply_variant(struct sweep_exec *x, const struct sweep_variant *v,
-			 struct run_record *r, struct herr *err)
-{
-	const char **paths = calloc(v->nknobs + 1, sizeof(*paths));
-	const char **values = calloc(v->nknobs + 1, sizeof(*values));
-	int rc;
-
-	if (!paths || !values) {
-		free(paths);
-		free(values);
-		return herr_set(err, EXIT_RUNTIME, "out of memory");
-	}
-	for (size_t k = 0; k < v->nknobs; k++) {
-		paths[k] = v->knobs[k].path;
-		values[k] = v->knobs[k].value;
-	}
-	rc = journal_apply(&x->journal, paths, values, v->nknobs, 0, &r->knobs, &r->nknobs, err);
-	free(paths);
-	free(values);
-	if (rc)
-		herr_wrap(err, "variant %s", v->name);
-	return rc;
 }
 
 static char *sweep_settings(const struct sweep_exec *x, size_t i)
@@ -122,50 +80,113 @@ static char *sweep_settings(const struct sweep_exec *x, size_t i)
 	json_object_set_new(s, "cell", json_integer((json_int_t)e->cell));
 	json_object_set_new(s, "order_index", json_integer((json_int_t)i));
 	json_object_set_new(s, "order", json_string(p->spec.order == ORDER_INTERLEAVED ? "interleaved" : "grouped"));
-	json_object_set_new(s, "membind", json_boolean(p->spec.cpus && p->spec.membind));
-	json_object_set_new(s, "governor_set", p->spec.governor ? json_string(p->spec.governor) : json_null());
+	if (target_on_host_kernel(p->target)) {
+		json_object_set_new(s, "membind", json_boolean(p->spec.cpus && p->spec.membind));
+		json_object_set_new(s, "governor_set", p->spec.governor ? json_string(p->spec.governor) : json_null());
+	}
 	json_object_set_new(o, "sweep", s);
 	out = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	return out;
 }
 
-static void fill_opts(const struct sweep_exec *x, const struct sweep_cell *c, struct run_opts *ro)
+static void fill_run(const struct sweep_exec *x, size_t i, char *settings, struct target_run *run)
 {
-	const struct sweep_spec *s = &x->plan->spec;
-	const struct sweep_variant *v = &s->variants[c->variant];
+	const struct sweep_plan *p = x->plan;
+	const struct plan_entry *e = &p->order[i];
+	const struct sweep_cell *c = &p->cells[e->cell];
 
-	memset(ro, 0, sizeof(*ro));
-	ro->path = x->plan->programs[c->workload];
-	ro->params = (const char *const *)c->params;
-	ro->nparams = c->nparams;
-	ro->seed = s->seed;	/* the same data for every variant: a fair comparison */
-	ro->sample_ms = s->interval_ms;
-	ro->timeout_s = s->timeout_s;
-	ro->use_cgroup = 1;
-	ro->aslr_off = s->aslr_off;
-	ro->drop_caches = s->drop_caches;
-	ro->cpus = s->cpus;
-	ro->membind = s->membind;
-	ro->launcher = (const char *const *)v->launcher;
-	ro->nlauncher = v->nlauncher;
+	memset(run, 0, sizeof(*run));
+	run->workload = p->spec.workloads[c->workload].program;
+	run->program = p->programs[c->workload];
+	run->params = (const char *const *)c->params;
+	run->nparams = c->nparams;
+	run->params_json = c->params_json;
+	run->seed = p->spec.seed;	/* the same data for every variant: a fair comparison */
+	run->rep = e->rep;
+	run->warmup = e->warmup;
+	run->cell = (int)e->cell;
+	run->seq = (int)i;
+	run->sample_ms = p->spec.interval_ms;
+	run->timeout_s = p->spec.timeout_s;
+	run->use_cgroup = 1;
+	run->aslr_off = p->spec.aslr_off;
+	run->drop_caches = p->spec.drop_caches;
+	run->cpus = p->spec.cpus;
+	run->membind = p->spec.membind;
+	run->settings_json = settings;
 }
 
-static void fill_record(const struct sweep_exec *x, size_t i, struct run_record *r)
-{
-	const struct plan_entry *e = &x->plan->order[i];
-	const struct sweep_cell *c = &x->plan->cells[e->cell];
+/* ---- batches ---- */
 
-	snprintf(r->sweep_id, sizeof(r->sweep_id), "%s", x->sweep_id);
-	snprintf(r->variant, sizeof(r->variant), "%s", x->plan->spec.variants[c->variant].name);
-	snprintf(r->target, sizeof(r->target), "%s", x->plan->spec.target);
-	snprintf(r->workload, sizeof(r->workload), "%s", x->plan->spec.workloads[c->workload].program);
-	r->params_json = strdup(c->params_json);
-	r->rep = e->rep;
-	r->warmup = e->warmup;
-	r->cell = (int)e->cell;
-	r->seq = (int)i;
+struct batch {
+	size_t variant;
+	int round;		/* boots, interleaved: the repetition; grouped: -1 */
+	size_t *entries;	/* indexes into the order */
+	size_t n;
+};
+
+struct batches {
+	struct batch *v;
+	size_t n;
+};
+
+static struct batch *batch_for(struct batches *bs, size_t variant, int round, int own)
+{
+	struct batch *grown;
+
+	for (size_t k = 0; !own && k < bs->n; k++)
+		if (bs->v[k].variant == variant && bs->v[k].round == round)
+			return &bs->v[k];
+	if (!(grown = realloc(bs->v, (bs->n + 1) * sizeof(*grown))))
+		return NULL;
+	bs->v = grown;
+	memset(&bs->v[bs->n], 0, sizeof(bs->v[bs->n]));
+	bs->v[bs->n].variant = variant;
+	bs->v[bs->n].round = round;
+	return &bs->v[bs->n++];
 }
+
+/* The entries not done, in order; on a target that boots kernels, one
+ * batch per (variant, round) — interleaved: one repetition of every cell
+ * of the variant, warm-ups in the first — or per variant (grouped), each
+ * batch placed where its first entry is in the seeded order. */
+static int make_batches(const struct sweep_exec *x, struct batches *bs, struct herr *err)
+{
+	const struct sweep_plan *p = x->plan;
+	int boots = target_boots(p->target), grouped = p->spec.order == ORDER_GROUPED;
+
+	for (size_t i = 0; i < p->norder; i++) {
+		const struct plan_entry *e = &p->order[i];
+		struct batch *b;
+		size_t *g;
+
+		if (x->done[i])
+			continue;
+		b = batch_for(bs, p->cells[e->cell].variant, grouped ? -1 : e->warmup ? 0 : e->rep, !boots);
+		if (!b || !(g = realloc(b->entries, (b->n + 1) * sizeof(*g))))
+			return herr_set(err, EXIT_RUNTIME, "out of memory");
+		b->entries = g;
+		g[b->n++] = i;
+	}
+	return 0;
+}
+
+static void batches_free(struct batches *bs)
+{
+	for (size_t b = 0; b < bs->n; b++)
+		free(bs->v[b].entries);
+	free(bs->v);
+}
+
+/* ---- progress ---- */
+
+struct watch {
+	struct sweep_exec *x;
+	struct progress pg;
+	double t_last;
+	int started;		/* the target said the current run started */
+};
 
 static double mono_s(void)
 {
@@ -175,81 +196,172 @@ static double mono_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* One entry of the order: knobs, run, store, restore. */
-static int run_entry(struct sweep_exec *x, size_t i, const struct machine_info *mi,
-		     const struct kernel_info *ki, struct progress *pg, struct herr *err)
+static void show_entry(struct watch *w, size_t seq)
 {
-	const struct plan_entry *e = &x->plan->order[i];
-	const struct sweep_cell *c = &x->plan->cells[e->cell];
-	struct run_opts ro;
-	struct run_record r;
-	char name[600], *extra = sweep_settings(x, i);
-	double t0 = mono_s();
-	int rc;
+	const struct sweep_plan *p = w->x->plan;
+	const struct plan_entry *e = &p->order[seq];
+	char name[600];
 
-	record_init(&r);
-	fill_record(x, i, &r);
-	r.machine = mi;
-	r.kernel = ki;
-	fill_opts(x, c, &ro);
-	ro.settings_extra = extra;
-	plan_cell_name(x->plan, e->cell, name, sizeof(name));
-	progress_start(pg, name, e->rep + 1, e->warmup ? x->plan->spec.warmup : x->plan->spec.reps,
-		       e->warmup);
-	rc = apply_variant(x, &x->plan->spec.variants[c->variant], &r, err);
-	if (rc == 0)
-		rc = runner_run(&ro, &r, err);
-	if (rc == 0)
-		rc = store_save_run(x->st, &r, err);
-	/* Restored whatever happened above; the first error is the one told. */
-	if (journal_restore(&x->journal, rc ? &(struct herr){ 0 } : err) && rc == 0)
-		rc = -1;
-	if (rc == 0) {
-		x->done[i] = 1;
-		x->made++;
-		x->failed += strcmp(r.status, "ok") != 0;
-		progress_done(pg, r.status, r.reason, c->est_s, mono_s() - t0);
+	plan_cell_name(p, e->cell, name, sizeof(name));
+	progress_start(&w->pg, name, e->rep + 1, e->warmup ? p->spec.warmup : p->spec.reps, e->warmup);
+}
+
+static void on_starting(void *user, const struct target_run *run)
+{
+	struct watch *w = user;
+
+	w->t_last = mono_s();
+	w->started = 1;
+	if (run->seq >= 0 && (size_t)run->seq < w->x->plan->norder)
+		show_entry(w, (size_t)run->seq);
+}
+
+/* After each stored run: the slot is done, progress moves. */
+static void on_stored(void *user, struct run_record *r)
+{
+	struct watch *w = user;
+	struct sweep_exec *x = w->x;
+	double now = mono_s();
+
+	if (r->seq < 0 || (size_t)r->seq >= x->plan->norder)
+		return;
+	x->done[r->seq] = 1;
+	x->made++;
+	x->failed += strcmp(r->status, "ok") != 0;
+	if (!w->started)	/* a target that does not say when a run starts */
+		show_entry(w, (size_t)r->seq);
+	w->started = 0;
+	progress_done(&w->pg, r->status, r->reason, x->plan->cells[x->plan->order[r->seq].cell].est_s,
+		      now - w->t_last);
+	w->t_last = now;
+}
+
+static void on_note(void *user, const char *line)
+{
+	struct watch *w = user;
+
+	progress_note(&w->pg, "%s", line);
+}
+
+/* ---- execution ---- */
+
+static void variants_free(struct target_variant *tv, size_t n)
+{
+	for (size_t i = 0; tv && i < n; i++) {
+		free((void *)tv[i].knob_paths);
+		free((void *)tv[i].knob_values);
 	}
-	r.machine = NULL;
-	r.kernel = NULL;
-	record_free(&r);
-	free(extra);
+	free(tv);
+}
+
+static int knob_arrays(const struct sweep_variant *v, struct target_variant *tv)
+{
+	const char **paths = calloc(v->nknobs + 1, sizeof(*paths));
+	const char **values = calloc(v->nknobs + 1, sizeof(*values));
+
+	tv->knob_paths = paths;
+	tv->knob_values = values;
+	if (!paths || !values)
+		return -1;
+	for (size_t k = 0; k < v->nknobs; k++) {
+		paths[k] = v->knobs[k].path;
+		values[k] = v->knobs[k].value;
+	}
+	tv->nknobs = v->nknobs;
+	return 0;
+}
+
+static struct target_variant *variants_of(const struct sweep_exec *x, const struct batches *bs)
+{
+	const struct sweep_plan *p = x->plan;
+	struct target_variant *tv = calloc(p->spec.nvariants + 1, sizeof(*tv));
+
+	for (size_t i = 0; tv && i < p->spec.nvariants; i++) {
+		const struct sweep_variant *v = &p->spec.variants[i];
+
+		tv[i].name = v->name;
+		tv[i].kernel = v->kernel;
+		if (knob_arrays(v, &tv[i])) {
+			variants_free(tv, p->spec.nvariants);
+			return NULL;
+		}
+		tv[i].launcher = (const char *const *)v->launcher;
+		tv[i].nlauncher = v->nlauncher;
+		tv[i].idle = 1;
+	}
+	for (size_t b = 0; tv && b < bs->n; b++)
+		tv[bs->v[b].variant].idle = 0;
+	return tv;
+}
+
+static int run_batch(struct sweep_exec *x, struct target *t, const struct batch *b, struct herr *err)
+{
+	struct target_run *runs = calloc(b->n + 1, sizeof(*runs));
+	char **settings = calloc(b->n + 1, sizeof(*settings));
+	struct herr e = { 0 };
+	int rc = runs && settings ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
+
+	for (size_t k = 0; !rc && k < b->n; k++) {
+		if (!(settings[k] = sweep_settings(x, b->entries[k])))
+			rc = herr_set(err, EXIT_RUNTIME, "out of memory");
+		fill_run(x, b->entries[k], settings[k], &runs[k]);
+	}
+	if (!rc)
+		rc = t->ops->start(t, b->variant, err);
+	if (!rc)
+		rc = t->ops->run(t, b->variant, runs, b->n, err);
+	/* Stopped whatever happened above; the first error is the one told. */
+	if (t->ops->stop(t, b->variant, rc ? &e : err) && rc == 0)
+		rc = -1;
+	for (size_t k = 0; settings && k < b->n; k++)
+		free(settings[k]);
+	free(settings);
+	free(runs);
 	return rc;
 }
 
-static size_t left_to_do(const struct sweep_exec *x)
+static int run_batches(struct sweep_exec *x, struct target *t, const struct batches *bs,
+		       struct herr *err)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < x->plan->norder; i++)
-		n += !x->done[i];
-	return n;
+	for (size_t b = 0; b < bs->n; b++) {
+		if (signals_caught())
+			return herr_set(err, EXIT_RUNTIME, "interrupted by signal %d", signals_caught());
+		if (run_batch(x, t, &bs->v[b], err))
+			return -1;
+	}
+	return 0;
 }
 
 int sweep_execute(struct sweep_exec *x, struct herr *err)
 {
-	struct machine_info mi;
-	struct kernel_info ki;
-	struct progress pg;
-	int rc = 0;
+	struct batches bs = { 0 };
+	struct watch w = { .x = x };
+	struct target t = { .ops = x->plan->target, .opts = x->target_opts, .st = x->st,
+			    .plan = x->plan, .sweep_id = x->sweep_id, .quiet = x->quiet };
+	struct target_variant *tv = NULL;
+	size_t left = 0;
+	int rc;
 
-	if (!strcmp(x->plan->spec.target, "qemu"))
-		return sweep_execute_qemu(x, err);
-	if (sysinfo_collect(&mi, &ki, err))
-		return -1;
+	for (size_t i = 0; i < x->plan->norder; i++)
+		left += !x->done[i];
 	signals_catch();
-	progress_init(&pg, stderr, x->quiet, left_to_do(x), x->est_s);
-	rc = set_governor(x, err);
-	for (size_t i = 0; i < x->plan->norder && rc == 0; i++) {
-		if (x->done[i])
-			continue;
-		if (signals_caught()) {
-			rc = herr_set(err, EXIT_RUNTIME, "interrupted by signal %d", signals_caught());
-			break;
-		}
-		rc = run_entry(x, i, &mi, &ki, &pg, err);
-	}
-	progress_end(&pg);
-	sysinfo_free(&mi, &ki);
+	progress_init(&w.pg, stderr, x->quiet, left, x->est_s);
+	t.journal = x->locked ? &x->journal : NULL;
+	t.progress_bar = w.pg.mode == PROGRESS_BAR;
+	t.ev = (struct target_events){ on_starting, on_stored, on_note, &w };
+	rc = make_batches(x, &bs, err);
+	if (!rc && !(tv = variants_of(x, &bs)))
+		rc = herr_set(err, EXIT_RUNTIME, "out of memory");
+	t.variants = tv;
+	t.nvariants = tv ? x->plan->spec.nvariants : 0;
+	if (!rc && bs.n)
+		rc = t.ops->open(&t, tv, t.nvariants, err);
+	if (!rc)
+		rc = run_batches(x, &t, &bs, err);
+	if (t.priv || bs.n)
+		t.ops->close(&t);
+	progress_end(&w.pg);
+	batches_free(&bs);
+	variants_free(tv, x->plan->spec.nvariants);
 	return rc;
 }

@@ -1,32 +1,38 @@
-/* Running a planned sweep on the local target: for each run of the order
- * not yet stored, apply the variant's knobs, run the cell under full
- * measurement, store it in one transaction, restore the knobs. */
+/* Running a planned sweep through its target: the order's entries not yet
+ * stored are grouped into batches (one run each, or on a target that
+ * boots kernels one boot per variant and round), and for each batch the
+ * target starts the variant, runs and stores the batch, stops it. */
 #ifndef HARNESS_SWEEP_EXEC_H
 #define HARNESS_SWEEP_EXEC_H
 
 #include "core/error.h"
-#include "store/store.h"
 #include "machine/knobs.h"
+#include "store/store.h"
 #include "sweep/plan.h"
 
 struct sweep_exec {
 	struct sweep_plan *plan;
+	const void *target_opts;	/* the target's options (cli_target_opts) */
 	struct store *st;
 	const char *sweep_id;
 	unsigned char *done;	/* per order entry: already stored */
 	int quiet;
 	double est_s;		/* estimate of what is left */
 	struct knob_journal journal;
+	int locked;		/* journal (and the machine's knob lock) held */
+	long long wait_s;	/* for the lock: < 0 forever, 0 not at all */
 	size_t made, failed;	/* this invocation */
 };
 
-/* The union of the knobs the plan's variants set, for journal_begin
- * (caller frees the array, not the strings). Includes the governor files
- * when the sweep sets one. */
+/* The union of the knobs the plan's variants set on this machine, for
+ * journal_begin (caller frees the array, not the strings). Includes the
+ * governor files when the sweep sets one. */
 const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n);
 
-/* Take the journal (and with it this machine's sweep lock) before the
- * store is touched: a second sweep on the machine waits up front. */
+/* Take the journal (and with it this machine's knob lock) before the
+ * store is touched, when the sweep's target runs on this machine's kernel:
+ * a second such sweep waits up front (x->wait_s). A sweep on a target that
+ * boots its own kernels takes nothing. */
 int sweep_lock(struct sweep_exec *x, struct herr *err);
 /* Run every entry not done. 0 when the order is complete; -1 when
  * interrupted (SIGINT/SIGTERM) or the harness failed: knobs are restored

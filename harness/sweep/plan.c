@@ -9,9 +9,9 @@
 
 #include "core/runner.h"
 #include "core/proc.h"
-#include "machine/knobs.h"
 #include "sweep/plan.h"
-#include "targets/qemu/qemu_sweep.h"
+#include "store/store.h"
+#include "targets/target.h"
 #include "core/workload.h"
 
 #define MAX_CELLS 100000
@@ -35,162 +35,19 @@ int plan_error(const struct sweep_spec *s, int line, struct herr *err, const cha
 	return herr_set(err, EXIT_USAGE, "%s: %s", s->file, msg);
 }
 
-/* ---- sweep-wide settings ---- */
+/* ---- the target ---- */
 
-static int check_target(const struct sweep_spec *s, struct herr *err)
-{
-	if (!strcmp(s->target, "local") || !strcmp(s->target, "qemu"))
-		return 0;
-	if (!strcmp(s->target, "ssh") || !strcmp(s->target, "lava"))
-		return plan_error(s, s->target_line, err,
-			  "target = '%s': not available yet; this harness runs sweeps on target local "
-			  "(the running kernel, variants that differ by knobs) and qemu (kernel variants "
-			  "booted in qemu-system-aarch64)", s->target);
-	return plan_error(s, s->target_line, err, "target = '%s': unknown target (local, qemu, ssh, lava)",
-		  s->target);
-}
-
-static int check_governor(struct sweep_plan *p, struct herr *err)
-{
-	const struct sweep_spec *s = &p->spec;
-	char avail[1024] = "", padded[1100], word[80];
-
-	if (!s->governor)
-		return 0;
-	p->ngovernor = knob_governor_paths(&p->governor_paths);
-	if (!p->ngovernor)
-		return plan_error(s, s->governor_line, err,
-			  "governor = '%s': this machine has no cpufreq (no cpu*/cpufreq/scaling_governor); "
-			  "remove the line (the governor is recorded either way)", s->governor);
-	/* Blank-padded, so "performance" cannot match inside another name. */
-	if (knob_read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_available_governors", avail,
-		      sizeof(avail), &(struct herr){ 0 }))
-		avail[0] = '\0';	/* unknown: writing it will tell */
-	snprintf(padded, sizeof(padded), " %s ", avail);
-	snprintf(word, sizeof(word), " %s ", s->governor);
-	if (*avail && !strstr(padded, word))
-		return plan_error(s, s->governor_line, err, "governor = '%s': not one of this machine's: %s",
-			  s->governor, avail);
-	return 0;
-}
-
-static int check_noise(struct sweep_plan *p, struct herr *err)
+static int check_target(struct sweep_plan *p, struct herr *err)
 {
 	const struct sweep_spec *s = &p->spec;
 
-	if (s->cpus && runner_check_cpus(s->cpus, p->cpuset, sizeof(p->cpuset), err))
-		return herr_wrap(err, "%s:%d", s->file, s->cpus_line);
-	if (s->drop_caches && access("/proc/sys/vm/drop_caches", W_OK))
-		return plan_error(s, s->line, err, "drop_caches = yes: cannot write /proc/sys/vm/drop_caches (%s; run as root)",
-			  strerror(errno));
-	return check_governor(p, err);
-}
-
-/* ---- variants ---- */
-
-static int is_file(const char *path)
-{
-	struct stat sb;
-
-	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-}
-
-/* A kernel variant file: kernels/variants/NAME.ini beside the working
- * directory or the sweep file's parent, or a path to an .ini. */
-static int variant_file_exists(const struct sweep_spec *s, const char *kernel)
-{
-	char path[4200], dir[4096];
-	const char *slash = strrchr(s->file, '/');
-
-	if (strchr(kernel, '/') || strstr(kernel, ".ini"))
-		return is_file(kernel);
-	snprintf(path, sizeof(path), "kernels/variants/%s.ini", kernel);
-	if (is_file(path))
-		return 1;
-	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - s->file) : 1, slash ? s->file : ".");
-	snprintf(path, sizeof(path), "%s/../kernels/variants/%s.ini", dir, kernel);
-	return is_file(path);
-}
-
-static int check_kernel(const struct sweep_spec *s, const struct sweep_variant *v, struct herr *err)
-{
-	if (!strcmp(v->kernel, "running"))
-		return 0;
-	if (variant_file_exists(s, v->kernel))
-		return plan_error(s, v->kernel_line, err,
-			  "kernel = '%s' in [variant %s]: booting kernels needs target qemu (this sweep's "
-			  "target is %s); use kernel = running", v->kernel, v->name, s->target);
-	return plan_error(s, v->kernel_line, err,
-		  "kernel = '%s' in [variant %s]: no such kernel variant (kernels/variants/%s.ini); "
-		  "use kernel = running", v->kernel, v->name, v->kernel);
-}
-
-static int in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	char buf[4200];
-
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0;
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, prog);
-		if (access(buf, X_OK) == 0 && is_file(buf))
-			return 1;
-		p += n + (p[n] == ':');
-	}
-	return 0;
-}
-
-/* 0 usable, 1 skipped (optional, reason in p->skip), -1 error. */
-static int check_variant(struct sweep_plan *p, size_t vi, struct herr *err)
-{
-	const struct sweep_spec *s = &p->spec;
-	const struct sweep_variant *v = &s->variants[vi];
-
-	if (check_kernel(s, v, err))
-		return -1;
-	if (v->nlauncher && !in_path(v->launcher[0]))
-		return plan_error(s, v->launcher_line, err, "launcher '%s' in [variant %s]: no such program in PATH",
-			  v->launcher[0], v->name);
-	for (size_t k = 0; k < v->nknobs; k++) {
-		char why[700];
-		enum knob_status st = knob_check(v->knobs[k].path, v->knobs[k].value, why, sizeof(why));
-
-		if (st == KNOB_OK)
-			continue;
-		if (st == KNOB_MISSING && v->optional) {
-			char reason[800];
-
-			snprintf(reason, sizeof(reason), "optional variant skipped: %s", why);
-			p->skip[vi] = strdup(reason);
-			return p->skip[vi] ? 1 : herr_set(err, EXIT_RUNTIME, "out of memory");
-		}
-		return plan_error(s, v->knobs[k].line, err, "knob in [variant %s]: %s%s", v->name, why,
-			  st == KNOB_MISSING ? " (mark the variant 'optional = yes' to skip it on such kernels)" : "");
-	}
-	return 0;
-}
-
-static int check_variants(struct sweep_plan *p, struct herr *err)
-{
-	size_t usable = 0;
-
-	p->skip = calloc(p->spec.nvariants, sizeof(*p->skip));
-	if (!p->skip)
-		return herr_set(err, EXIT_RUNTIME, "out of memory");
-	for (size_t i = 0; i < p->spec.nvariants; i++) {
-		int rc = check_variant(p, i, err);
-
-		if (rc < 0)
-			return -1;
-		usable += rc == 0;
-	}
-	if (!usable)
-		return plan_error(&p->spec, p->spec.line, err, "every variant is skipped on this kernel: %s",
-			  p->skip[0]);
-	return 0;
+	if (!(p->target = target_find(s->target)) && target_planned(s->target))
+		return plan_error(s, s->target_line, err, "target = '%s': not available yet; this harness "
+			  "runs sweeps on the targets %s (harness sweep --help)", s->target, target_names());
+	if (!p->target)
+		return plan_error(s, s->target_line, err, "target = '%s': unknown target (%s)", s->target,
+			  target_names());
+	return p->target->plan_check(p, err);
 }
 
 /* ---- workloads ---- */
@@ -442,13 +299,9 @@ int plan_make(struct sweep_spec *spec, struct sweep_plan *p, struct herr *err)
 	memset(p, 0, sizeof(*p));
 	p->spec = *spec;
 	memset(spec, 0, sizeof(*spec));
-	/* On target qemu the knobs, CPUs and launchers are the guest's:
-	 * sweep/plan_qemu.c checks them instead. */
-	int qemu = !strcmp(p->spec.target, "qemu");
-
-	if (check_target(&p->spec, err) ||
-	    (qemu ? plan_check_qemu(p, err) : check_noise(p, err) || check_variants(p, err)) ||
-	    resolve_workloads(p, err) || expand_cells(p, err) || build_order(p, err)) {
+	/* Variants, knobs, CPUs and launchers are the target's to judge. */
+	if (check_target(p, err) || resolve_workloads(p, err) || expand_cells(p, err) ||
+	    build_order(p, err)) {
 		plan_free(p);
 		return -1;
 	}
@@ -494,34 +347,24 @@ static double median(double *v, size_t n)
 }
 
 /* Median wall time of the last few ok runs with these exact parameters. */
-static int history(sqlite3 *db, const char *program, const char *params_json, double *out)
+static int history(struct store *st, const char *program, const char *params_json, double *out)
 {
-	sqlite3_stmt *s;
 	double v[9];
-	size_t n = 0;
+	size_t n = store_run_durations(st, program, params_json, v, 9);
 
-	if (!db || sqlite3_prepare_v2(db, "SELECT (ended_ns - started_ns) / 1e9 FROM runs"
-				      " WHERE workload = ?1 AND params_json = ?2 AND status = 'ok'"
-				      " ORDER BY started_ns DESC LIMIT 9", -1, &s, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(s, 1, program, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, params_json, -1, SQLITE_STATIC);
-	while (n < 9 && sqlite3_step(s) == SQLITE_ROW)
-		v[n++] = sqlite3_column_double(s, 0);
-	sqlite3_finalize(s);
 	if (n)
 		*out = median(v, n);
 	return n > 0;
 }
 
-double plan_estimate(struct sweep_plan *p, sqlite3 *db, const unsigned char *done)
+double plan_estimate(struct sweep_plan *p, struct store *st, const unsigned char *done)
 {
 	double total = 0, extra = OVERHEAD_RUN_S + (p->spec.drop_caches ? DROP_CACHES_S : 0);
 
 	for (size_t g = 0; g < p->ngroups; g++) {
 		struct sweep_cell *first = &p->cells[g];
 		double d = GUESS_RUN_S;
-		int known = history(db, p->spec.workloads[first->workload].program, first->params_json, &d);
+		int known = history(st, p->spec.workloads[first->workload].program, first->params_json, &d);
 
 		if (!known && p->spec.timeout_s && p->spec.timeout_s < d)
 			d = p->spec.timeout_s;

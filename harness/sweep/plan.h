@@ -5,7 +5,6 @@
 #ifndef HARNESS_SWEEP_PLAN_H
 #define HARNESS_SWEEP_PLAN_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -30,8 +29,11 @@ struct plan_entry {
 	int warmup;
 };
 
+struct target_ops;
+
 struct sweep_plan {
 	struct sweep_spec spec;
+	const struct target_ops *target;	/* the spec's target */
 	char **programs;	/* per workload: path of its program */
 	char **skip;		/* per variant: why it is skipped, or NULL */
 	struct sweep_cell *cells;	/* every variant's, skipped ones too: indices stay stable */
@@ -58,10 +60,11 @@ void plan_free(struct sweep_plan *p);
 size_t plan_first_live(const struct sweep_plan *p);
 size_t plan_last_live(const struct sweep_plan *p);
 
+struct store;
 /* Expected durations from earlier runs of the same workload and effective
- * parameters in db (NULL: none); returns the sweep's estimated seconds
+ * parameters in st (NULL: none); returns the sweep's estimated seconds
  * for the entries not yet done (done[i] for order[i]; NULL: none done). */
-double plan_estimate(struct sweep_plan *p, sqlite3 *db, const unsigned char *done);
+double plan_estimate(struct sweep_plan *p, struct store *st, const unsigned char *done);
 
 /* The plan as stored in sweeps.plan_json (caller frees). */
 char *plan_json(const struct sweep_plan *p);

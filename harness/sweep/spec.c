@@ -12,6 +12,7 @@
 
 #include "measure/sysinfo.h"
 #include "sweep/spec.h"
+#include "targets/target.h"
 
 #define MAX_FILE (1 << 20)
 
@@ -464,7 +465,8 @@ static int finish(struct parser *p)
 		return perr(p, p->line ? p->line : 1, "no [sweep] section");
 	if (!s->nworkloads)
 		return perr(p, s->line, "no [workload NAME] section: nothing to run");
-	if (!s->target && !(s->target = strdup("local")))
+	/* The first target of the table is the default. */
+	if (!s->target && !(s->target = strdup(targets[0]->name)))
 		return oom(p);
 	if (!s->name && !(s->name = default_name(s->file)))
 		return oom(p);

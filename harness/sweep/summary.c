@@ -3,13 +3,14 @@
 #include <string.h>
 
 #include "sweep/summary.h"
+#include "targets/target.h"
 
 /* The workload's primary metric (its first result with a better
  * direction, in the order it reports them), then footprint and time.
  * Faults and time from the measured region when the workload marks one:
  * that is the part the variants are meant to change. */
 enum { K_PRIMARY, K_FAULTS, K_RSS, K_TIME, NKEYS };
-static const char *const key_names[NKEYS] = { NULL, "fault.minor", "mem.rss_peak", "time.wall_s" };
+static const char *const key_names[NKEYS + 1] = { NULL, "fault.minor", "mem.rss_peak", "time.wall_s", NULL };
 
 struct series {
 	double *v;
@@ -108,66 +109,47 @@ static void take_metric(struct summary *sm, struct run_vals *rv, const char *sco
 	}
 }
 
-static const char metrics_sql[] =
-	"SELECT r.id, r.cell, m.scope, m.name, m.value, m.unit, m.better"
-	" FROM runs r JOIN metrics m ON m.run_id = r.id"
-	" WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok' AND m.value IS NOT NULL"
-	"   AND (m.scope = 'workload' OR (m.scope IN ('process', 'region')"
-	"        AND m.name IN ('fault.minor', 'mem.rss_peak', 'time.wall_s')))"
-	" ORDER BY r.cell, r.id, m.rowid";
-
-static int load_metrics(struct summary *sm, sqlite3 *db, const char *sweep_id)
-{
+struct loader {
+	struct summary *sm;
 	struct run_vals rv;
-	sqlite3_stmt *s;
-	int rc = 0;
+};
 
-	memset(&rv, 0, sizeof(rv));
-	if (sqlite3_prepare_v2(db, metrics_sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		long long cell = sqlite3_column_int64(s, 1);
+static int take_row(void *user, const struct store_metric_row *m)
+{
+	struct loader *l = user;
 
-		if (cell < 0 || (size_t)cell >= sm->p->ncells)
-			continue;	/* not a cell of this plan */
-		if (strcmp(id, rv.id)) {
-			rc = flush_run(sm, &rv);
-			memset(&rv, 0, sizeof(rv));
-			snprintf(rv.id, sizeof(rv.id), "%s", id);
-			rv.cell = cell;
-		}
-		take_metric(sm, &rv, (const char *)sqlite3_column_text(s, 2),
-			    (const char *)sqlite3_column_text(s, 3), sqlite3_column_double(s, 4),
-			    (const char *)sqlite3_column_text(s, 5), (const char *)sqlite3_column_text(s, 6));
+	if (m->cell < 0 || (size_t)m->cell >= l->sm->p->ncells)
+		return 0;	/* not a cell of this plan */
+	if (strcmp(m->run_id, l->rv.id)) {
+		if (flush_run(l->sm, &l->rv))
+			return -1;
+		memset(&l->rv, 0, sizeof(l->rv));
+		snprintf(l->rv.id, sizeof(l->rv.id), "%s", m->run_id);
+		l->rv.cell = m->cell;
 	}
-	if (rc == 0)
-		rc = flush_run(sm, &rv);
-	sqlite3_finalize(s);
-	return rc;
+	take_metric(l->sm, &l->rv, m->scope, m->name, m->value, m->unit, m->better);
+	return 0;
 }
 
-static int load_counts(struct summary *sm, sqlite3 *db, const char *sweep_id)
+static int load_metrics(struct summary *sm, struct store *st, const char *sweep_id, struct herr *err)
 {
-	sqlite3_stmt *s;
+	struct loader l = { .sm = sm };
 
-	if (sqlite3_prepare_v2(db, "SELECT cell, status, count(*) FROM runs WHERE sweep_id = ?1"
-			       " AND warmup = 0 GROUP BY cell, status", -1, &s, NULL) != SQLITE_OK)
+	if (store_sweep_metrics(st, sweep_id, key_names + 1, take_row, &l, err))
 		return -1;
-	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		long long cell = sqlite3_column_int64(s, 0);
-		const char *st = (const char *)sqlite3_column_text(s, 1);
+	return flush_run(sm, &l.rv) ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
+}
 
-		if (cell < 0 || (size_t)cell >= sm->p->ncells)
-			continue;
-		if (!strcmp(st, "ok"))
-			sm->cells[cell].ok += sqlite3_column_int64(s, 2);
-		else
-			sm->cells[cell].failed += sqlite3_column_int64(s, 2);
-	}
-	sqlite3_finalize(s);
+static int take_count(void *user, long long cell, int ok, long long n)
+{
+	struct summary *sm = user;
+
+	if (cell < 0 || (size_t)cell >= sm->p->ncells)
+		return 0;
+	if (ok)
+		sm->cells[cell].ok += n;
+	else
+		sm->cells[cell].failed += n;
 	return 0;
 }
 
@@ -210,7 +192,7 @@ static void column(FILE *out, int width, int last, const char *text)
  * on target qemu their rows say so. */
 static int emulated_time(const struct sweep_plan *p, int k, const char *unit)
 {
-	if (strcmp(p->spec.target, "qemu"))
+	if (!target_emulated(p->target))
 		return 0;
 	return k == K_TIME || (k == K_PRIMARY && (!strcmp(unit, "s") || !strcmp(unit, "ns") ||
 						  strstr(unit, "/s")));
@@ -291,33 +273,38 @@ static void print_group(struct summary *sm, size_t g, int width, FILE *out)
 	fputc('\n', out);
 }
 
-static void print_failures(const struct sweep_plan *p, sqlite3 *db, const char *sweep_id, FILE *out)
+struct failures {
+	const struct sweep_plan *p;
+	FILE *out;
+	size_t n;
+};
+
+static int print_failure(void *user, const struct store_failed_run *f)
 {
-	sqlite3_stmt *s;
-	size_t n = 0;
+	struct failures *fl = user;
+	char name[600] = "?";
 
-	if (sqlite3_prepare_v2(db, "SELECT cell, rep, warmup, coalesce(reason, ''), id FROM runs"
-			       " WHERE sweep_id = ?1 AND status = 'failed' ORDER BY seq", -1, &s,
-			       NULL) != SQLITE_OK)
-		return;
-	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		long long cell = sqlite3_column_int64(s, 0);
-		char name[600] = "?";
+	if (fl->n++ == 0)
+		fprintf(fl->out, "\nfailed runs (harness show RUN for the stderr tail):\n");
+	if (fl->n > 20)
+		return 0;
+	if (f->cell >= 0 && (size_t)f->cell < fl->p->ncells)
+		plan_cell_name(fl->p, (size_t)f->cell, name, sizeof(name));
+	fprintf(fl->out, "  %.8s  %s %s %d: %s\n", f->run_id, name, f->warmup ? "warm-up" : "rep",
+		f->rep + 1, f->reason);
+	return 0;
+}
 
-		if (n++ == 0)
-			fprintf(out, "\nfailed runs (harness show RUN for the stderr tail):\n");
-		if (n > 20)
-			continue;
-		if (cell >= 0 && (size_t)cell < p->ncells)
-			plan_cell_name(p, (size_t)cell, name, sizeof(name));
-		fprintf(out, "  %.8s  %s %s %d: %s\n", (const char *)sqlite3_column_text(s, 4), name,
-			sqlite3_column_int(s, 2) ? "warm-up" : "rep", sqlite3_column_int(s, 1) + 1,
-			(const char *)sqlite3_column_text(s, 3));
-	}
-	if (n > 20)
-		fprintf(out, "  ... %zu more\n", n - 20);
-	sqlite3_finalize(s);
+static int print_failures(const struct sweep_plan *p, struct store *st, const char *sweep_id,
+			  FILE *out, struct herr *err)
+{
+	struct failures fl = { p, out, 0 };
+
+	if (store_sweep_failures(st, sweep_id, print_failure, &fl, err))
+		return -1;
+	if (fl.n > 20)
+		fprintf(out, "  ... %zu more\n", fl.n - 20);
+	return 0;
 }
 
 static int column_width(const struct sweep_plan *p)
@@ -343,16 +330,18 @@ int sweep_summary(struct store *st, const struct sweep_plan *p, const char *swee
 		  struct herr *err)
 {
 	struct summary sm = { .p = p };
-	sqlite3 *db = store_db(st);
-	int width = column_width(p);
+	int width = column_width(p), rc;
 
 	sm.cells = calloc(p->ncells ? p->ncells : 1, sizeof(*sm.cells));
 	sm.groups = calloc(p->ngroups ? p->ngroups : 1, sizeof(*sm.groups));
-	if (!sm.cells || !sm.groups || load_metrics(&sm, db, sweep_id) ||
-	    load_counts(&sm, db, sweep_id)) {
+	if (!sm.cells || !sm.groups) {
 		summary_free(&sm);
-		return herr_set(err, EXIT_RUNTIME, "%s: summarising sweep %s: %s", store_path(st),
-				sweep_id, sqlite3_errmsg(db));
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	}
+	if (load_metrics(&sm, st, sweep_id, err) ||
+	    store_sweep_cell_counts(st, sweep_id, take_count, &sm, err)) {
+		summary_free(&sm);
+		return herr_wrap(err, "summarising sweep %s", sweep_id);
 	}
 	fprintf(out, "sweep %s (%.8s): median per variant, ratio to %s in parentheses\n", p->spec.name,
 		sweep_id, p->spec.variants[plan_first_live(p)].name);
@@ -361,7 +350,7 @@ int sweep_summary(struct store *st, const struct sweep_plan *p, const char *swee
 			fprintf(out, "variant %s: %s\n", p->spec.variants[v].name, p->skip[v]);
 	for (size_t g = 0; g < p->ngroups; g++)
 		print_group(&sm, g, width, out);
-	print_failures(p, db, sweep_id, out);
+	rc = print_failures(p, st, sweep_id, out, err);
 	summary_free(&sm);
-	return 0;
+	return rc;
 }

@@ -16,7 +16,7 @@
 #include "core/record_json.h"
 #include "core/stream.h"
 #include "sweep/plan.h"
-#include "targets/qemu/qemu_sweep.h"
+#include "targets/qemu/qemu_target.h"
 #include "sweep/spec.h"
 #include "agent/bootplan.h"
 #include "kernel/bundle.h"
@@ -329,7 +329,7 @@ static void test_qemu_plan(void **state)
 		      "[workload gups]\nsize = 1m\n", &p, &err))
 		fail_msg("%s", err.msg);
 	assert_string_equal(p.spec.variants[0].kernel, "64k");
-	assert_string_equal(sweep_qemu_kernel(&p.spec.variants[1]), "mthp-64k");
+	assert_string_equal(qemu_variant_kernel(&p.spec.variants[1]), "mthp-64k");
 	assert_null(p.skip[0]);
 	plan_free(&p);
 	expect_plan_error("[sweep]\ntarget = qemu\n[variant nosuch]\n[workload gups]\n",

@@ -23,6 +23,7 @@
 #include "core/record.h"
 #include "store/run_json.h"
 #include "store/store.h"
+#include "store/store_int.h" /* the tests look at the SQL itself */
 
 static char tmp[256];
 
@@ -251,7 +252,7 @@ static void test_create_and_reopen(void **state)
 	sqlite3 *db;
 
 	assert_string_equal(store_path(st), path);
-	db = store_db(st);
+	db = (st)->db;
 	assert_int_equal(q(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(q(db, "PRAGMA foreign_keys"), 1);
 	store_close(st);
@@ -259,7 +260,7 @@ static void test_create_and_reopen(void **state)
 	st = open_ok(path, STORE_WRITE);	/* a second open migrates nothing */
 	store_close(st);
 	st = open_ok(path, STORE_READ);
-	db = store_db(st);
+	db = (st)->db;
 	assert_int_equal(q(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(q(db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(q(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
@@ -273,7 +274,7 @@ static void test_create_and_reopen(void **state)
 static void test_save_everything(void **state)
 {
 	struct store *st = open_ok(tmp_path("r.db"), STORE_WRITE);
-	sqlite3 *db = store_db(st);
+	sqlite3 *db = (st)->db;
 	struct run_record r;
 	struct timespec t0, t1;
 
@@ -323,9 +324,9 @@ static void test_nan_becomes_not_measured(void **state)
 	make_run(&r, NULL, 1, &machine_b);
 	mset_add(&r.metrics, SCOPE_WORKLOAD, "workload", "latency", NAN, "ns", KIND_GAUGE, BETTER_LOWER);
 	save_ok(st, &r);
-	assert_int_equal(q(store_db(st), "SELECT count(*) FROM metrics WHERE name = 'latency'"
+	assert_int_equal(q((st)->db, "SELECT count(*) FROM metrics WHERE name = 'latency'"
 			   " AND value IS NULL AND status = 'not_measured' AND reason LIKE '%NaN%'"), 1);
-	assert_int_equal(q(store_db(st), "SELECT midr_implementer IS NULL AND midr_part IS NULL FROM machines"), 1);
+	assert_int_equal(q((st)->db, "SELECT midr_implementer IS NULL AND midr_part IS NULL FROM machines"), 1);
 	record_free(&r);
 	store_close(st);
 }
@@ -339,9 +340,9 @@ static void test_machine_kernel_dedup(void **state)
 	make_run(&b, NULL, 2, &machine_a);
 	save_ok(st, &a);
 	save_ok(st, &b);
-	assert_int_equal(q(store_db(st), "SELECT count(*) FROM runs"), 2);
-	assert_int_equal(q(store_db(st), "SELECT count(*) FROM machines"), 1);
-	assert_int_equal(q(store_db(st), "SELECT count(*) FROM kernels"), 1);
+	assert_int_equal(q((st)->db, "SELECT count(*) FROM runs"), 2);
+	assert_int_equal(q((st)->db, "SELECT count(*) FROM machines"), 1);
+	assert_int_equal(q((st)->db, "SELECT count(*) FROM kernels"), 1);
 	record_free(&a);
 	record_free(&b);
 	store_close(st);
@@ -365,7 +366,7 @@ static void test_rollback_duplicate_id(void **state)
 
 	make_run(&a, NULL, 1, &machine_a);
 	save_ok(st, &a);
-	before = total_rows(store_db(st));
+	before = total_rows((st)->db);
 	/* Same id, new machine: the machine row is written before the run
 	 * row fails, and must be rolled back with it. */
 	make_run(&b, a.id, 2, &machine_b);
@@ -373,10 +374,10 @@ static void test_rollback_duplicate_id(void **state)
 	assert_int_equal(store_save_run(st, &b, &err), -1);
 	assert_int_equal(err.code, EXIT_RUNTIME);
 	assert_non_null(strstr(err.msg, a.id));
-	assert_int_equal(total_rows(store_db(st)), before);
-	assert_int_equal(q(store_db(st), "SELECT count(*) FROM machines WHERE id = '00000000000000bb'"), 0);
+	assert_int_equal(total_rows((st)->db), before);
+	assert_int_equal(q((st)->db, "SELECT count(*) FROM machines WHERE id = '00000000000000bb'"), 0);
 	/* The connection is usable afterwards (no transaction left open). */
-	assert_int_equal(sqlite3_get_autocommit(store_db(st)), 1);
+	assert_int_equal(sqlite3_get_autocommit((st)->db), 1);
 	record_free(&a);
 	record_free(&b);
 	store_close(st);
@@ -395,7 +396,7 @@ static void test_rollback_mid_save(void **state)
 		 BETTER_LOWER);
 	assert_int_equal(store_save_run(st, &r, &err), -1);
 	assert_non_null(strstr(err.msg, "UNIQUE"));
-	assert_int_equal(total_rows(store_db(st)), 0);
+	assert_int_equal(total_rows((st)->db), 0);
 	record_free(&r);
 	store_close(st);
 }

@@ -154,7 +154,7 @@ static void test_apply_restore(void **state)
 	size_t n;
 
 	reset();
-	if (journal_begin(&j, paths, 2, &err))
+	if (journal_begin(&j, paths, 2, -1, "test", &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(access(journal, F_OK), 0);
 	assert_int_equal(journal_apply(&j, paths, values, 2, 0, &k, &n, &err), 0);
@@ -200,7 +200,7 @@ static void test_sticky_until_end(void **state)
 	size_t n;
 
 	reset();
-	assert_int_equal(journal_begin(&j, paths, 2, &err), 0);
+	assert_int_equal(journal_begin(&j, paths, 2, -1, "test", &err), 0);
 	assert_int_equal(journal_apply(&j, paths, values, 1, 1, &k, &n, &err), 0);
 	knobs_free(k, n);
 	assert_int_equal(journal_apply(&j, paths + 1, values + 1, 1, 0, &k, &n, &err), 0);
@@ -232,7 +232,7 @@ static void test_replay_after_kill(void **state)
 		struct knob *k;
 		size_t n;
 
-		if (journal_begin(&j, paths, 3, &err) ||
+		if (journal_begin(&j, paths, 3, -1, "test", &err) ||
 		    journal_apply(&j, paths, values, 3, 0, &k, &n, &err))
 			_exit(1);
 		kill(getpid(), SIGKILL);
@@ -282,7 +282,7 @@ static void test_live_owner(void **state)
 		struct knob *k;
 		size_t n;
 
-		if (journal_begin(&j, paths, 1, &err) || journal_apply(&j, paths, values, 1, 0, &k, &n, &err)) {
+		if (journal_begin(&j, paths, 1, -1, "test", &err) || journal_apply(&j, paths, values, 1, 0, &k, &n, &err)) {
 			fprintf(stderr, "child: %s\n", err.msg);
 			_exit(1);
 		}
@@ -304,7 +304,7 @@ static void test_live_owner(void **state)
 		size_t n;
 
 		setenv("HARNESS_STATE", other, 1);
-		if (journal_begin(&j, paths, 1, &err))
+		if (journal_begin(&j, paths, 1, -1, "test", &err))
 			_exit(1);
 		/* it saw the value from before the first sweep, not its "7" */
 		if (strcmp(j.knobs[0].previous, "60") || journal_apply(&j, paths, values, 1, 0, &k, &n, &err))

@@ -17,6 +17,7 @@
 #include "core/record.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "store/store_int.h" /* the tests look at the SQL itself */
 
 static char tmp[256];
 
@@ -136,13 +137,25 @@ static void test_migrates_v1(void **state)
 				      NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = open_ok(path);
-	db = store_db(st);
+	db = (st)->db;
 	assert_int_equal(q(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(q(db, "SELECT count(*) FROM runs WHERE id = 'old' AND cell IS NULL AND seq IS NULL"), 1);
 	assert_int_equal(q(db, "SELECT count(*) FROM pragma_table_info('sweeps') WHERE name IN"
 			 " ('file_hash','file_text','cells','planned_runs','planned_warmups','ended')"), 6);
 	assert_int_equal(q(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'runs_sweep_slot'"), 1);
 	store_close(st);
+}
+
+/* The identity a sweep is found by: file hash, machine, kernel. */
+static const struct sweep_row *key_of(const char *hash)
+{
+	static struct sweep_row k;
+
+	memset(&k, 0, sizeof(k));
+	snprintf(k.file_hash, sizeof(k.file_hash), "%s", hash);
+	snprintf(k.machine_id, sizeof(k.machine_id), "%s", "00000000000000m1");
+	snprintf(k.kernel_id, sizeof(k.kernel_id), "%s", "00000000000000k1");
+	return &k;
 }
 
 static void test_create_find_get(void **state)
@@ -154,26 +167,40 @@ static void test_create_find_get(void **state)
 
 	new_row(&a, "00000000000000a1");
 	new_row(&b, "00000000000000a1");
+	memcpy(a.machine_id, key_of("")->machine_id, sizeof(a.machine_id));
+	memcpy(a.kernel_id, key_of("")->kernel_id, sizeof(a.kernel_id));
+	memcpy(b.machine_id, a.machine_id, sizeof(b.machine_id));
+	memcpy(b.kernel_id, a.kernel_id, sizeof(b.kernel_id));
 	assert_int_equal(store_sweep_create(st, &a, &err), 0);
-	assert_int_equal(store_sweep_find(st, "00000000000000a1", 0, &got, &err), 1);
+	assert_int_equal(store_sweep_find(st, key_of("00000000000000a1"), 0, &got, &err), 1);
 	assert_string_equal(got.id, a.id);
 	assert_string_equal(got.status, "running");
 	assert_string_equal(got.file_text, "[sweep]\n");
 	assert_int_equal(got.planned_runs, 4);
 	store_sweep_row_free(&got);
-	assert_int_equal(store_sweep_find(st, "00000000000000a1", 1, &got, &err), 0);
-	assert_int_equal(store_sweep_find(st, "ffffffffffffffff", 0, &got, &err), 0);
+	assert_int_equal(store_sweep_find(st, key_of("00000000000000a1"), 1, &got, &err), 0);
+	assert_int_equal(store_sweep_find(st, key_of("ffffffffffffffff"), 0, &got, &err), 0);
 
 	/* complete: found only as complete, with its end time */
 	assert_int_equal(store_sweep_set_status(st, a.id, "complete", &err), 0);
-	assert_int_equal(store_sweep_find(st, "00000000000000a1", 0, &got, &err), 0);
-	assert_int_equal(store_sweep_find(st, "00000000000000a1", 1, &got, &err), 1);
+	assert_int_equal(store_sweep_find(st, key_of("00000000000000a1"), 0, &got, &err), 0);
+	assert_int_equal(store_sweep_find(st, key_of("00000000000000a1"), 1, &got, &err), 1);
 	assert_true(got.ended[0] != '\0');
 	store_sweep_row_free(&got);
 
+	/* the same file under another kernel or without one is another sweep */
+	{
+		struct sweep_row other = *key_of("00000000000000a1");
+
+		snprintf(other.kernel_id, sizeof(other.kernel_id), "00000000000000k2");
+		assert_int_equal(store_sweep_find(st, &other, 1, &got, &err), 0);
+		other.kernel_id[0] = '\0';
+		assert_int_equal(store_sweep_find(st, &other, 1, &got, &err), 0);
+	}
+
 	/* the newest unfinished one of a hash wins */
 	assert_int_equal(store_sweep_create(st, &b, &err), 0);
-	assert_int_equal(store_sweep_find(st, "00000000000000a1", 0, &got, &err), 1);
+	assert_int_equal(store_sweep_find(st, key_of("00000000000000a1"), 0, &got, &err), 1);
 	assert_string_equal(got.id, b.id);
 	store_sweep_row_free(&got);
 
@@ -218,11 +245,11 @@ static void test_slots_unique_and_counts(void **state)
 	assert_int_equal(save_slot(st, a.id, 1, 0, 0, "failed"), 0);
 	/* the same slot twice is refused, and nothing of it is left */
 	assert_int_equal(save_slot(st, a.id, 0, 0, 0, "ok"), -1);
-	assert_int_equal(q(store_db(st), "SELECT count(*) FROM runs"), 3);
+	assert_int_equal(q((st)->db, "SELECT count(*) FROM runs"), 3);
 	/* outside a sweep, cell and seq are NULL and never collide */
 	assert_int_equal(save_slot(st, "", 0, 0, 0, "ok"), 0);
 	assert_int_equal(save_slot(st, "", 0, 0, 0, "ok"), 0);
-	assert_int_equal(q(store_db(st), "SELECT count(*) FROM runs WHERE sweep_id IS NULL AND cell IS NULL"), 2);
+	assert_int_equal(q((st)->db, "SELECT count(*) FROM runs WHERE sweep_id IS NULL AND cell IS NULL"), 2);
 
 	assert_int_equal(store_sweep_slots(st, a.id, count_slot, &seen, &err), 0);
 	assert_int_equal(seen.n, 3);

@@ -10,9 +10,9 @@
 
 #include "kernel/variant.h"
 #include "machine/knobs.h"
-#include "targets/qemu/qemu_sweep.h"
+#include "targets/qemu/qemu_target.h"
 
-const char *sweep_qemu_kernel(const struct sweep_variant *v)
+const char *qemu_variant_kernel(const struct sweep_variant *v)
 {
 	return v->kernel_line ? v->kernel : v->name;
 }
@@ -31,7 +31,7 @@ static int check_sweep_keys(const struct sweep_spec *s, struct herr *err)
 static int check_kernel_variant(const struct sweep_spec *s, const struct sweep_variant *v,
 				struct herr *err)
 {
-	const char *k = sweep_qemu_kernel(v);
+	const char *k = qemu_variant_kernel(v);
 	struct kvariant *kv;
 	struct herr e = { 0 };
 
@@ -65,7 +65,7 @@ static int check_variant(const struct sweep_spec *s, const struct sweep_variant 
 	return 0;
 }
 
-int plan_check_qemu(struct sweep_plan *p, struct herr *err)
+int qemu_plan_check(struct sweep_plan *p, struct herr *err)
 {
 	const struct sweep_spec *s = &p->spec;
 

@@ -55,8 +55,11 @@ static int build_kernel(struct qemu_session *s, const struct kbuild_opts *ko, st
 		say(s, "kernel %s: cached (%s)", s->kb.v->name, s->kb.image);
 		return 0;
 	}
+	char *log = kbuild_log_path(&s->kb);
+
 	say(s, "kernel %s: building (the first time takes minutes; log in %s)", s->kb.v->name,
-	    s->kb.entry);
+	    log ? log : "the cache's logs/");
+	free(log);
 	if (kbuild_run(&s->kb, ko, err))
 		return herr_wrap(err, "building the kernel of %s", s->kb.v->name);
 	say(s, "kernel %s: built in %.0f s", s->kb.v->name, s->kb.seconds);
@@ -177,7 +180,7 @@ static int64_t wall_ns(void)
 struct boot_ctx {
 	struct qemu_session *s;
 	struct store *st;
-	const struct qemu_cell *cells;
+	const struct target_run *cells;
 	const char *boot_id;
 	qemu_stored_fn fn;
 	void *user;
@@ -186,7 +189,7 @@ struct boot_ctx {
 
 /* One cell of the boot plan, with the run id chosen here: the record the
  * guest sends back must carry it. -1 when out of memory. */
-static int fill_cell(const struct qemu_cell *c, struct boot_cell *b)
+static int fill_cell(const struct target_run *c, struct boot_cell *b)
 {
 	uuid_v4(b->id);
 	b->workload = strdup(c->workload);
@@ -209,12 +212,13 @@ static int fill_cell(const struct qemu_cell *c, struct boot_cell *b)
 }
 
 static int fill_plan(const struct qemu_session *s, const char *sweep_id,
-		     const struct qemu_cell *cells, size_t n, const struct boot_test *test,
+		     const struct target_run *cells, size_t n, const struct boot_test *test,
 		     struct boot_plan *p, struct herr *err)
 {
 	const struct kvariant *v = s->kb.v;
 
 	snprintf(p->variant, sizeof(p->variant), "%s", s->label[0] ? s->label : v->name);
+	snprintf(p->target, sizeof(p->target), "qemu");
 	snprintf(p->sweep_id, sizeof(p->sweep_id), "%s", sweep_id ? sweep_id : "");
 	snprintf(p->hostname, sizeof(p->hostname), "%s", s->hostname);
 	if (strcmp(opt_or(s->opts.scratch_fs, "ext4"), "none")) {
@@ -390,7 +394,7 @@ static void summarize(struct qemu_boot_summary *sum, const struct qemu_boot *b)
 }
 
 int qemu_session_boot(struct qemu_session *s, struct store *st, const char *sweep_id,
-		      const struct qemu_cell *cells, size_t n, const struct boot_test *test,
+		      const struct target_run *cells, size_t n, const struct boot_test *test,
 		      qemu_stored_fn fn, void *user, struct qemu_boot_summary *sum,
 		      struct herr *err)
 {

@@ -16,21 +16,8 @@
 #include "store/store.h"
 #include "kernel/bundle.h"
 #include "targets/qemu/qemu.h"
+#include "targets/target.h"
 
-struct qemu_cell {
-	const char *workload;		/* name */
-	const char *const *params;	/* key=value */
-	size_t nparams;
-	const char *params_json;	/* every effective parameter */
-	uint64_t seed;
-	int rep, warmup;
-	int cell, seq;			/* sweeps: stored with the run */
-	unsigned sample_ms, timeout_s;
-	const char *const *events;
-	size_t nevents;
-	int use_cgroup, aslr_off, drop_caches;
-	const char *settings_json;	/* merged into this run's settings; NULL: none */
-};
 
 struct qemu_session {
 	struct qemu_opts opts;
@@ -72,7 +59,7 @@ struct qemu_boot_summary {
  * none). Returns -1 only when the host side failed (the runs stored
  * until then stay). */
 int qemu_session_boot(struct qemu_session *s, struct store *st, const char *sweep_id,
-		      const struct qemu_cell *cells, size_t n, const struct boot_test *test,
+		      const struct target_run *cells, size_t n, const struct boot_test *test,
 		      qemu_stored_fn fn, void *user, struct qemu_boot_summary *sum,
 		      struct herr *err);
 

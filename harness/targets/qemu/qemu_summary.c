@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "targets/qemu/qemu_sweep.h"
+#include "targets/qemu/qemu_target.h"
 
 struct vals {
 	char name[96];
@@ -84,36 +84,28 @@ static double median_of(const struct vals *r, size_t c, int *have)
 	return n % 2 ? lists[c][n / 2] : (lists[c][n / 2 - 1] + lists[c][n / 2]) / 2;
 }
 
-static const char rows_sql[] =
-	"SELECT r.cell, 'page size [bytes]', k.page_size FROM runs r JOIN kernels k ON k.id = r.kernel_id"
-	" WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok'"
-	" UNION ALL "
-	"SELECT r.cell, m.name, m.value FROM runs r JOIN metrics m ON m.run_id = r.id"
-	" WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok' AND m.scope = 'process'"
-	"   AND m.value IS NOT NULL AND m.name LIKE 'thp.hugepages-%.anon_fault_alloc'";
+#define PAGE_SIZE_ROW "page size [bytes]"
 
-static int load(struct qsum *q, sqlite3 *db, const char *sweep_id)
+static int take(void *user, long long cell, const char *name, double v)
 {
-	sqlite3_stmt *s;
-	int rc = 0;
+	struct qsum *q = user;
+	struct vals *r;
 
+	if (cell < 0 || (size_t)cell >= q->p->ncells)
+		return 0;
+	r = row_of(q, name ? name : PAGE_SIZE_ROW);
+	return r ? push(r, (size_t)cell, v) : -1;
+}
+
+static int load(struct qsum *q, struct store *st, const char *sweep_id, struct herr *err)
+{
 	/* The page size first, so it is the first row. */
-	if (!row_of(q, "page size [bytes]"))
-		return -1;
-	if (sqlite3_prepare_v2(db, rows_sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		long long cell = sqlite3_column_int64(s, 0);
-		struct vals *r;
-
-		if (cell < 0 || (size_t)cell >= q->p->ncells)
-			continue;
-		r = row_of(q, (const char *)sqlite3_column_text(s, 1));
-		rc = r ? push(r, (size_t)cell, sqlite3_column_double(s, 2)) : -1;
-	}
-	sqlite3_finalize(s);
-	return rc;
+	if (!row_of(q, PAGE_SIZE_ROW))
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	if (store_sweep_page_sizes(st, sweep_id, take, q, err) ||
+	    store_sweep_cell_values(st, sweep_id, "thp.hugepages-%.anon_fault_alloc", take, q, err))
+		return herr_wrap(err, "summarising sweep %s", sweep_id);
+	return 0;
 }
 
 /* An mTHP row earns its place when some variant allocated that size. */
@@ -196,16 +188,13 @@ static void qsum_free(struct qsum *q)
 	free(q->rows);
 }
 
-int sweep_summary_qemu(struct store *st, const struct sweep_plan *p, const char *sweep_id,
+int qemu_sweep_summary(struct store *st, const struct sweep_plan *p, const char *sweep_id,
 		       FILE *out, struct herr *err)
 {
 	struct qsum q = { .p = p };
-	int rc = load(&q, store_db(st), sweep_id);
+	int rc = load(&q, st, sweep_id, err);
 
-	if (rc)
-		rc = herr_set(err, EXIT_RUNTIME, "%s: summarising sweep %s: %s", store_path(st), sweep_id,
-			      sqlite3_errmsg(store_db(st)));
-	else
+	if (rc == 0)
 		print(&q, out);
 	qsum_free(&q);
 	return rc;

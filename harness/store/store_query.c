@@ -1,0 +1,176 @@
+/* The queries plans and tables need: past durations for estimates, a
+ * sweep's metrics, counts and failures per cell. Each hands rows to a
+ * callback, so no SQL and no SQLite type leaves the store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "store/store_int.h"
+
+static int query_error(struct store *st, const char *what, struct herr *err)
+{
+	return herr_set(err, EXIT_RUNTIME, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+size_t store_run_durations(struct store *st, const char *workload, const char *params_json,
+			   double *v, size_t max)
+{
+	sqlite3_stmt *s;
+	size_t n = 0;
+
+	if (!st || sqlite3_prepare_v2(st->db, "SELECT (ended_ns - started_ns) / 1e9 FROM runs"
+				      " WHERE workload = ?1 AND params_json = ?2 AND status = 'ok'"
+				      " ORDER BY started_ns DESC LIMIT ?3", -1, &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, workload, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, params_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+	while (n < max && sqlite3_step(s) == SQLITE_ROW)
+		v[n++] = sqlite3_column_double(s, 0);
+	sqlite3_finalize(s);
+	return n;
+}
+
+/* Workload metrics, and the process/region metrics named, of the sweep's
+ * measured ok runs. */
+static char *metrics_sql(const char *const *names)
+{
+	size_t n = 0, len;
+	char *sql;
+
+	while (names && names[n])
+		n++;
+	len = 600 + 3 * n;
+	if (!(sql = malloc(len)))
+		return NULL;
+	snprintf(sql, len, "SELECT r.id, r.cell, m.scope, m.name, m.value, m.unit, m.better"
+		 " FROM runs r JOIN metrics m ON m.run_id = r.id"
+		 " WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok' AND m.value IS NOT NULL"
+		 "   AND (m.scope = 'workload' OR (m.scope IN ('process', 'region') AND m.name IN (''");
+	for (size_t i = 0; i < n; i++)
+		strcat(sql, ",?");
+	strcat(sql, "))) ORDER BY r.cell, r.id, m.rowid");
+	return sql;
+}
+
+int store_sweep_metrics(struct store *st, const char *sweep_id, const char *const *names,
+			store_metric_fn fn, void *user, struct herr *err)
+{
+	char *sql = metrics_sql(names);
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (!sql)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		free(sql);
+		return query_error(st, "reading the sweep's metrics", err);
+	}
+	free(sql);
+	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
+	for (int i = 0; names && names[i]; i++)
+		sqlite3_bind_text(s, i + 2, names[i], -1, SQLITE_STATIC);
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_metric_row r = {
+			.run_id = col_text(s, 0), .cell = sqlite3_column_int64(s, 1),
+			.scope = col_text(s, 2), .name = col_text(s, 3),
+			.value = sqlite3_column_double(s, 4), .unit = col_text(s, 5),
+			.better = col_text(s, 6),
+		};
+
+		rc = fn(user, &r);
+	}
+	sqlite3_finalize(s);
+	return rc ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
+}
+
+int store_sweep_cell_counts(struct store *st, const char *sweep_id,
+			    int (*fn)(void *user, long long cell, int ok, long long n), void *user,
+			    struct herr *err)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT cell, status = 'ok', count(*) FROM runs WHERE sweep_id = ?1"
+			       " AND warmup = 0 GROUP BY cell, status", -1, &s, NULL) != SQLITE_OK)
+		return query_error(st, "counting the sweep's runs", err);
+	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
+		rc = fn(user, sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1),
+			sqlite3_column_int64(s, 2));
+	sqlite3_finalize(s);
+	return rc ? herr_set(err, EXIT_RUNTIME, "counting the sweep's runs failed") : 0;
+}
+
+int store_sweep_failures(struct store *st, const char *sweep_id,
+			 int (*fn)(void *user, const struct store_failed_run *f), void *user,
+			 struct herr *err)
+{
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT id, cell, rep, warmup, coalesce(reason, '') FROM runs"
+			       " WHERE sweep_id = ?1 AND status = 'failed' ORDER BY seq", -1, &s,
+			       NULL) != SQLITE_OK)
+		return query_error(st, "reading the sweep's failed runs", err);
+	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
+		struct store_failed_run f = {
+			.run_id = col_text(s, 0), .cell = sqlite3_column_int64(s, 1),
+			.rep = sqlite3_column_int(s, 2), .warmup = sqlite3_column_int(s, 3),
+			.reason = col_text(s, 4),
+		};
+
+		rc = fn(user, &f);
+	}
+	sqlite3_finalize(s);
+	return rc ? herr_set(err, EXIT_RUNTIME, "reading the sweep's failed runs failed") : 0;
+}
+
+int store_sweep_cell_values(struct store *st, const char *sweep_id, const char *name_like,
+			    int (*fn)(void *user, long long cell, const char *name, double v),
+			    void *user, struct herr *err)
+{
+	static const char sql[] =
+		"SELECT r.cell, m.name, m.value FROM runs r JOIN metrics m ON m.run_id = r.id"
+		" WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok' AND m.scope = 'process'"
+		"   AND m.value IS NOT NULL AND m.name LIKE ?2";
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return query_error(st, "reading the sweep's metrics", err);
+	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name_like, -1, SQLITE_STATIC);
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
+		rc = fn(user, sqlite3_column_int64(s, 0), col_text(s, 1), sqlite3_column_double(s, 2));
+	sqlite3_finalize(s);
+	return rc ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
+}
+
+int store_sweep_page_sizes(struct store *st, const char *sweep_id,
+			   int (*fn)(void *user, long long cell, const char *name, double v),
+			   void *user, struct herr *err)
+{
+	static const char sql[] =
+		"SELECT r.cell, k.page_size FROM runs r JOIN kernels k ON k.id = r.kernel_id"
+		" WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok'";
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return query_error(st, "reading the sweep's kernels", err);
+	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
+	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
+		rc = fn(user, sqlite3_column_int64(s, 0), NULL, sqlite3_column_double(s, 1));
+	sqlite3_finalize(s);
+	return rc ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
+}

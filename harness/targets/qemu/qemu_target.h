@@ -1,0 +1,24 @@
+/* The qemu target's parts (targets/qemu/): sweep plans checked for it
+ * (kernel variants instead of the running kernel, knobs applied in the
+ * guest, no host-side binding) and what only its sweeps show after the
+ * comparison table. */
+#ifndef HARNESS_TARGETS_QEMU_TARGET_H
+#define HARNESS_TARGETS_QEMU_TARGET_H
+
+#include <stdio.h>
+
+#include "core/error.h"
+#include "store/store.h"
+#include "sweep/plan.h"
+
+/* The kernel variant a sweep variant boots: its `kernel =`, or, when it
+ * names none, the variant's own name (kernels/variants/NAME.ini). */
+const char *qemu_variant_kernel(const struct sweep_variant *v);
+/* Plan-time checks for target qemu; fills p->skip. EXIT_USAGE naming
+ * file:line. */
+int qemu_plan_check(struct sweep_plan *p, struct herr *err);
+/* mTHP allocations per size and the page size booted, per variant. */
+int qemu_sweep_summary(struct store *st, const struct sweep_plan *p, const char *sweep_id,
+		       FILE *out, struct herr *err);
+
+#endif
