@@ -119,7 +119,7 @@ int mwu_test(const double *x, size_t n1, const double *y, size_t n2,
 		method = !r->ties && n1 <= MWU_EXACT_MAX && n2 <= MWU_EXACT_MAX ?
 			 MWU_EXACT : MWU_ASYMPTOTIC;
 	if (method == MWU_EXACT && r->ties)
-		return herr_set(e, EXIT_USAGE, "Mann-Whitney: exact distribution asked for tied data");
+		return herr_set(e, EXIT_USAGE, "Mann-Whitney: the exact distribution assumes no ties, and the data have ties");
 	r->method = method;
 	if (method == MWU_EXACT) {
 		rc = mwu_exact_sf(n1, n2, u, &r->p, e);
