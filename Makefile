@@ -164,6 +164,13 @@ install: all $(O)/harness.1
 	install -m 644 kernels/fragments/*.config $(DESTDIR)$(PREFIX)/share/harness/kernels/fragments/
 	install -m 644 kernels/variants/*.ini $(DESTDIR)$(PREFIX)/share/harness/kernels/variants/
 	install -m 644 sweeps/*.ini $(DESTDIR)$(PREFIX)/share/harness/sweeps/
+	# The guest's arm64 build (qemu target), when one was made
+	# (make guest-arm64): an installed harness finds it there.
+	if [ -x $(O)-arm64/harness ]; then \
+		install -d $(DESTDIR)$(PREFIX)/libexec/harness/arm64/workloads && \
+		install -m 755 $(O)-arm64/harness $(DESTDIR)$(PREFIX)/libexec/harness/arm64/harness && \
+		install -m 755 $(O)-arm64/workloads/* $(DESTDIR)$(PREFIX)/libexec/harness/arm64/workloads/; \
+	fi
 
 clean:
 	rm -rf build build-asan build-werror-gcc build-werror-clang build-arm64

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/proc.h"
+#include "core/names.h"
 #include "core/workload.h"
 
 static int is_dir(const char *p)
@@ -44,16 +45,6 @@ int workload_dir(char *out, size_t n, struct herr *err)
 			"no workload directory beside %s (set HARNESS_WORKLOAD_DIR)", exe);
 }
 
-static int valid_name(const char *name)
-{
-	if (!*name || strlen(name) > 63)
-		return 0;
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
-			return 0;
-	return 1;
-}
-
 char *workload_names(void)
 {
 	char dir[4096], path[4400];
@@ -73,7 +64,7 @@ char *workload_names(void)
 	names = calloc(1, cap);
 	for (int i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-		if (names && valid_name(list[i]->d_name) && access(path, X_OK) == 0)
+		if (names && name_valid(list[i]->d_name) && access(path, X_OK) == 0)
 			len += (size_t)snprintf(names + len, cap - len, "%s%s", len ? " " : "",
 						list[i]->d_name);
 		free(list[i]);
@@ -90,7 +81,7 @@ int workload_find(const char *name, char *path, size_t n, struct herr *err)
 	if (workload_dir(dir, sizeof(dir), err))
 		return -1;
 	snprintf(path, n, "%s/%s", dir, name);
-	if (valid_name(name) && access(path, X_OK) == 0)
+	if (name_valid(name) && access(path, X_OK) == 0)
 		return 0;
 	known = workload_names();
 	herr_set(err, EXIT_USAGE, "unknown workload '%s' (known: %s)", name,

@@ -60,12 +60,57 @@ static int usable_build(const char *dir)
 	return ok;
 }
 
+struct make_log {
+	char tail[4][300];	/* the last lines, for the error */
+	size_t n;
+};
+
+static void keep_line(void *arg, const char *line, size_t len)
+{
+	struct make_log *l = arg;
+
+	snprintf(l->tail[l->n++ % 4], sizeof(l->tail[0]), "%.*s", (int)len, line);
+}
+
+/* A harness run from its source tree's build directory (SRC/build/harness)
+ * makes the guest's arm64 build itself, as it builds missing kernels:
+ * `make -C SRC O=build guest-arm64`. Returns 1 when it did, 0 when self
+ * is not such a build, -1 when make failed. */
+static int make_guest_build(const char *self, struct herr *err)
+{
+	const char *base = strrchr(self, '/') + 1;
+	char *src = kfs_fmt("%.*s", (int)(base - self - 1), self);
+	char *mk = src ? kfs_join(src, "Makefile") : NULL, *marker = src ? kfs_join(src, "harness/main.c") : NULL;
+	char o_arg[300];
+	const char *argv[] = { "make", "-C", src, o_arg, "guest-arm64", NULL };
+	struct make_log log = { .n = 0 };
+	struct proc_spec p = { .argv = argv, .out_fd = -1, .on_line = keep_line, .arg = &log,
+			       .merge_stderr = 1, .own_group = 1 };
+	int rc = 0;
+
+	if (src && mk && marker && kfs_is_file(mk) && kfs_is_file(marker)) {
+		snprintf(o_arg, sizeof(o_arg), "O=%s", base);
+		fprintf(stderr, "harness: no arm64 build for the guest yet: make -C %s %s guest-arm64 "
+			"(once; a few minutes)\n", src, o_arg);
+		rc = proc_run(&p, err);
+		if (rc > 0)
+			herr_set(err, EXIT_RUNTIME, "make -C %s %s guest-arm64 failed (exit %d): %s", src,
+				 o_arg, rc, log.n ? log.tail[(log.n - 1) % 4] : "no output");
+		rc = rc == 0 ? 1 : -1;
+	}
+	free(src);
+	free(mk);
+	free(marker);
+	return rc;
+}
+
 int bundle_guest_build(char **out, struct herr *err)
 {
 	const char *env = getenv("HARNESS_GUEST_BUILD");
-	char self[4096], *cand;
+	char self[4096], *cand, *installed;
 	struct utsname u;
 	ssize_t n;
+	int made;
 
 	*out = NULL;
 	if (env && *env) {
@@ -78,13 +123,22 @@ int bundle_guest_build(char **out, struct herr *err)
 		return herr_errno(err, EXIT_RUNTIME, "cannot find the harness binary (/proc/self/exe)");
 	self[n] = '\0';
 	*strrchr(self, '/') = '\0';
+	if (!uname(&u) && !strcmp(u.machine, "aarch64") && usable_build(self))
+		return (*out = strdup(self)) ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
+	/* Installed: PREFIX/bin/harness carries PREFIX/libexec/harness/arm64. */
+	installed = kfs_fmt("%s/../libexec/harness/arm64", self);
+	if (installed && usable_build(installed))
+		return (*out = installed) ? 0 : -1;
+	free(installed);
 	cand = kfs_fmt("%s-arm64", self);
 	if (cand && usable_build(cand))
 		return (*out = cand) ? 0 : -1;
-	if (!uname(&u) && !strcmp(u.machine, "aarch64") && usable_build(self)) {
+	if ((made = make_guest_build(self, err)) < 0) {
 		free(cand);
-		return (*out = strdup(self)) ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
+		return -1;
 	}
+	if (made && cand && usable_build(cand))
+		return (*out = cand) ? 0 : -1;
 	herr_set(err, EXIT_USAGE,
 		 "no arm64 build of the harness for the guest at %s: build it with "
 		 "'make CONFIG=config-arm64.mk O=%s' (or 'make cross-arm64' for build-arm64), "

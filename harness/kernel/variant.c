@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "fsutil.h"
+#include "core/names.h"
 #include "variant.h"
 
 /* Parser state. inih does not tell the handler the line number, so lines
@@ -75,16 +76,6 @@ static int fail(struct pstate *ps, const char *fmt, ...)
 	herr_set(ps->err, EXIT_USAGE, "%s:%d: %s", ps->file, ps->line, msg);
 	ps->failed = 1;
 	return 0;
-}
-
-static int valid_name(const char *s)
-{
-	if (!*s || *s == '.' || strlen(s) > 63)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
-			return 0;
-	return 1;
 }
 
 /* Split on blanks into a fresh NULL-terminated array. */
@@ -217,7 +208,7 @@ static int parse_fragments(struct pstate *ps, const char *value)
 	char **w = split_words(value, &n);
 
 	for (size_t i = 0; i < n; i++)
-		if (!strchr(w[i], '/') && !valid_name(w[i])) {
+		if (!strchr(w[i], '/') && !name_valid(w[i])) {
 			fail(ps, "fragments: '%s' is not a fragment name (letters, digits, . _ -) or a path",
 			     w[i]);
 			free_words(w, n);
@@ -271,7 +262,7 @@ static int set_single(struct pstate *ps, size_t i, const char *value)
 		return 1;
 	}
 	if (!strcmp(single_keys[i], "kernel")) {
-		if (!valid_name(value))
+		if (!name_valid(value))
 			return fail(ps, "kernel '%s': not a variant name", value);
 		v->kernel_line = ps->line;
 	}
@@ -503,7 +494,7 @@ static char *variant_file(const char *name, struct herr *err)
 
 	if (strchr(name, '/') || (n > 4 && !strcmp(name + n - 4, ".ini")))
 		return strdup(name);
-	if (!valid_name(name)) {
+	if (!name_valid(name)) {
 		herr_set(err, EXIT_USAGE, "'%s' is not a variant name", name);
 		return NULL;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "measure/sysinfo.h"
+#include "core/names.h"
 #include "sweep/spec.h"
 #include "targets/target.h"
 
@@ -78,18 +79,6 @@ static void forget_keys(struct parser *p)
 	p->nseen = 0;
 }
 
-static int valid_name(const char *n)
-{
-	size_t len = strlen(n);
-
-	if (!len || len > 63)
-		return 0;
-	for (; *n; n++)
-		if (!isalnum((unsigned char)*n) && !strchr("_.-", *n))
-			return 0;
-	return 1;
-}
-
 /* ---- section headers ---- */
 
 static int new_variant(struct parser *p, const char *name, int line)
@@ -149,7 +138,7 @@ static int begin_section(struct parser *p, const char *hdr)
 		return 0;
 	}
 	if (n == 2 && (!strcmp(kind, "variant") || !strcmp(kind, "workload"))) {
-		if (!valid_name(name))
+		if (!name_valid(name))
 			return perr(p, p->line, "[%s %s]: a name is 1 to 63 letters, digits, '_', '.' or '-'",
 				    kind, name);
 		p->cur = kind[0] == 'v' ? SECT_VARIANT : SECT_WORKLOAD;
@@ -247,7 +236,7 @@ static int sweep_key(struct parser *p, const char *k, const char *v)
 	long long n;
 
 	if (!strcmp(k, "name"))
-		return valid_name(v) ? set_str(p, &s->name, v)
+		return name_valid(v) ? set_str(p, &s->name, v)
 				     : perr(p, p->line, "name = '%s': 1 to 63 letters, digits, '_', '.' or '-'", v);
 	if (!strcmp(k, "description"))
 		return 0;	/* for the reader of the file */
@@ -364,10 +353,11 @@ static int workload_key(struct parser *p, const char *k, const char *v)
 	struct herr e;
 
 	if (!strcmp(k, "program")) {
-		if (!valid_name(v))
+		if (!name_valid(v))
 			return perr(p, p->line, "program = '%s': not a workload name", v);
 		return w->program_line = p->line, set_str(p, &w->program, v);
 	}
+	/* A parameter is a workload's option key, not a name: no dots. */
 	for (const char *c = k; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
 			return perr(p, p->line, "'%s' is not a parameter name", k);
@@ -452,7 +442,7 @@ static char *default_name(const char *file)
 	n = strcspn(base, ".");
 	snprintf(buf, sizeof(buf), "%.*s", (int)(n < 63 ? n : 63), base);
 	for (char *c = buf; *c; c++)
-		if (!isalnum((unsigned char)*c) && !strchr("_.-", *c))
+		if (!name_char((unsigned char)*c))
 			*c = '_';
 	return strdup(*buf ? buf : "sweep");
 }
