@@ -135,42 +135,41 @@ int store_sweep_failures(struct store *st, const char *sweep_id,
 	return rc ? herr_set(err, EXIT_RUNTIME, "reading the sweep's failed runs failed") : 0;
 }
 
-int store_sweep_cell_values(struct store *st, const char *sweep_id, const char *name_like,
-			    int (*fn)(void *user, long long cell, const char *name, double v),
-			    void *user, struct herr *err)
+typedef int (*cell_value_fn)(void *user, long long cell, const char *name, double v);
+
+/* Rows of (cell, name or NULL, value) for one sweep; ?2 is like when given. */
+static int cell_values(struct store *st, const char *sql, const char *sweep_id, const char *like,
+		       cell_value_fn fn, void *user, const char *what, struct herr *err)
 {
-	static const char sql[] =
-		"SELECT r.cell, m.name, m.value FROM runs r JOIN metrics m ON m.run_id = r.id"
-		" WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok' AND m.scope = 'process'"
-		"   AND m.value IS NOT NULL AND m.name LIKE ?2";
 	sqlite3_stmt *s;
 	int rc = 0;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return query_error(st, "reading the sweep's metrics", err);
+		return query_error(st, what, err);
 	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name_like, -1, SQLITE_STATIC);
+	if (like)
+		sqlite3_bind_text(s, 2, like, -1, SQLITE_STATIC);
 	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
-		rc = fn(user, sqlite3_column_int64(s, 0), col_text(s, 1), sqlite3_column_double(s, 2));
+		rc = fn(user, sqlite3_column_int64(s, 0),
+			sqlite3_column_type(s, 1) == SQLITE_NULL ? NULL : col_text(s, 1),
+			sqlite3_column_double(s, 2));
 	sqlite3_finalize(s);
 	return rc ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
 }
 
-int store_sweep_page_sizes(struct store *st, const char *sweep_id,
-			   int (*fn)(void *user, long long cell, const char *name, double v),
-			   void *user, struct herr *err)
+int store_sweep_cell_values(struct store *st, const char *sweep_id, const char *name_like,
+			    cell_value_fn fn, void *user, struct herr *err)
 {
-	static const char sql[] =
-		"SELECT r.cell, k.page_size FROM runs r JOIN kernels k ON k.id = r.kernel_id"
-		" WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok'";
-	sqlite3_stmt *s;
-	int rc = 0;
+	return cell_values(st, "SELECT r.cell, m.name, m.value FROM runs r JOIN metrics m ON m.run_id = r.id"
+			   " WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok'"
+			   " AND m.scope = 'process' AND m.value IS NOT NULL AND m.name LIKE ?2",
+			   sweep_id, name_like, fn, user, "reading the sweep's metrics", err);
+}
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return query_error(st, "reading the sweep's kernels", err);
-	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
-		rc = fn(user, sqlite3_column_int64(s, 0), NULL, sqlite3_column_double(s, 1));
-	sqlite3_finalize(s);
-	return rc ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
+int store_sweep_page_sizes(struct store *st, const char *sweep_id, cell_value_fn fn, void *user,
+			   struct herr *err)
+{
+	return cell_values(st, "SELECT r.cell, NULL, k.page_size FROM runs r JOIN kernels k"
+			   " ON k.id = r.kernel_id WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok'",
+			   sweep_id, NULL, fn, user, "reading the sweep's kernels", err);
 }

@@ -102,24 +102,31 @@ static void read_row(sqlite3_stmt *s, struct sweep_row *row)
 	row->failed_runs = sqlite3_column_int64(s, 18);
 }
 
-/* One row of sql (?1 bound to key): 1 found, 0 none, -1 error. */
-static int one_row(struct store *st, const char *sql, const char *key, struct sweep_row *row,
-		   struct herr *err)
+/* The first row of a prepared statement, which it finalizes: 1 found,
+ * 0 none, -1 error. */
+static int first_row(struct store *st, sqlite3_stmt *s, struct sweep_row *row, struct herr *err)
 {
-	sqlite3_stmt *s;
-	int rc;
+	int rc = sqlite3_step(s);
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return db_error(st, "reading sweeps", err);
-	if (key)
-		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		read_row(s, row);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, "reading sweeps", err);
 	return rc == SQLITE_ROW;
+}
+
+/* One row of sql (?1 bound to key): 1 found, 0 none, -1 error. */
+static int one_row(struct store *st, const char *sql, const char *key, struct sweep_row *row,
+		   struct herr *err)
+{
+	sqlite3_stmt *s;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, "reading sweeps", err);
+	if (key)
+		sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	return first_row(st, s, row, err);
 }
 
 int store_sweep_find(struct store *st, const struct sweep_row *key, int complete,
@@ -130,7 +137,6 @@ int store_sweep_find(struct store *st, const struct sweep_row *key, int complete
 		WITH_TEXT "WHERE s.file_hash = ?1 AND s.machine_id IS ?2 AND s.kernel_id IS ?3"
 		" AND (s.status = 'complete') = ?4 ORDER BY s.created DESC, s.rowid DESC LIMIT 1";
 	sqlite3_stmt *s;
-	int rc;
 
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, "reading sweeps", err);
@@ -138,13 +144,7 @@ int store_sweep_find(struct store *st, const struct sweep_row *key, int complete
 	bind_or_null(s, 2, key->machine_id);
 	bind_or_null(s, 3, key->kernel_id);
 	sqlite3_bind_int(s, 4, complete != 0);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		read_row(s, row);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(st, "reading sweeps", err);
-	return rc == SQLITE_ROW;
+	return first_row(st, s, row, err);
 }
 
 static int valid_prefix(const char *ref)
