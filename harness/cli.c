@@ -298,10 +298,14 @@ void cli_help(const struct cmd_spec *cmd, FILE *out)
 	fprintf(out, "\nOptions:\n");
 	help_options(cmd->opts, cmd->nopts, out);
 	fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
+	if (cmd->with_targets)
+		fprintf(out, "\nTargets (docs/targets.md):\n");
+	for (size_t t = 0; cmd->with_targets && t < ntargets; t++)
+		fprintf(out, "  %-24s %s\n", targets[t]->name, targets[t]->summary);
 	for (size_t t = 0; cmd->with_targets && t < ntargets; t++) {
 		if (!targets[t]->nopts)
 			continue;
-		fprintf(out, "\nOptions of target %s (%s):\n", targets[t]->name, targets[t]->summary);
+		fprintf(out, "\nOptions of target %s:\n", targets[t]->name);
 		help_options(targets[t]->opts, targets[t]->nopts, out);
 	}
 	fprintf(out, "\nExit status: 0 ok, 1 a finding (e.g. a regression), 2 usage or input error,\n"

@@ -34,7 +34,7 @@ static const struct opt_spec run_opts[] = {
 	OPT_BOOL("no-cgroup", 0, RO, no_cgroup, "do not put the workload in a cgroup of its own"),
 	OPT_BOOL("params", 0, RO, list, "list the workload's parameters and exit"),
 	OPT_BOOL("quiet", 'q', RO, quiet, "no progress lines on stderr"),
-	OPT_STR("target", 't', RO, target, "TARGET", "local", "where it runs: a target of the table below"),
+	OPT_STR("target", 't', RO, target, "TARGET", "local", "where it runs: one of the targets below"),
 	OPT_STR("variant", 0, RO, variant, "NAME", NULL,
 		"a target that boots kernels: the kernel variant (kernels/variants/NAME.ini, or a path; "
 		"default 4k)"),
