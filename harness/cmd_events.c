@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "measure/counters.h"
 #include "measure/counters_impl.h"
+#include "measure/metric_table.h"
 
 struct events_opts {
 	const char *pmu;
@@ -125,13 +126,15 @@ static json_t *hex(uint64_t v)
 
 static json_t *row_json(const struct counter_def *def, const struct event_row *r)
 {
+	/* Every counter is in the metric table (its unit test checks). */
+	const struct metric_def *md = metric_def_find(def->name);
 	json_t *o = json_object();
 
 	json_object_set_new(o, "metric", json_string(def->name));
 	json_object_set_new(o, "class", json_string(def->cls == COUNTER_PMU ? "pmu" : "software"));
-	json_object_set_new(o, "unit", json_string(def->unit));
-	json_object_set_new(o, "better", json_string(metric_better_name(def->better)));
-	json_object_set_new(o, "help", json_string(def->help));
+	json_object_set_new(o, "unit", json_string(md->unit));
+	json_object_set_new(o, "better", json_string(metric_better_name(md->better)));
+	json_object_set_new(o, "help", json_string(md->meaning));
 	json_object_set_new(o, "resolved", json_boolean(r->res.ok));
 	json_object_set_new(o, "event", r->res.ok ? json_string(r->res.event) : json_null());
 	json_object_set_new(o, "pmu", r->res.ok ? json_string(r->res.pmu) : json_null());

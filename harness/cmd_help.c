@@ -1,9 +1,11 @@
-/* harness help [COMMAND] [--man]: the command list, one command's help, or
- * the man page source generated from the command table. */
+/* harness help [COMMAND] [--man] [--metrics]: the command list, one
+ * command's help, the man page source generated from the command table, or
+ * docs/metrics.md's table generated from the metric table. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "measure/metric_table.h"
 #include "targets/target.h"
 
 static void print_list(void)
@@ -80,10 +82,14 @@ static void print_man(void)
 
 struct help_opts {
 	int man;
+	int metrics;
 };
 
 static const struct opt_spec help_opts[] = {
 	OPT_BOOL("man", 0, struct help_opts, man, "print the man page source (troff) for all commands"),
+	OPT_BOOL("metrics", 0, struct help_opts, metrics,
+		 "print every metric's unit, kind, better direction, source and meaning (markdown: "
+		 "docs/metrics.md's generated section)"),
 };
 
 static int help_run(struct cmd_ctx *ctx, struct herr *err)
@@ -92,6 +98,11 @@ static int help_run(struct cmd_ctx *ctx, struct herr *err)
 
 	if (o->man) {
 		print_man();
+		return 0;
+	}
+	if (o->metrics) {
+		if (metric_table_markdown(stdout))
+			return herr_errno(err, EXIT_RUNTIME, "writing the metric table");
 		return 0;
 	}
 	if (ctx->argc == 1) {

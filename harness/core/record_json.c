@@ -113,7 +113,7 @@ static int metric_from_json(const json_t *j, struct metric_set *ms, struct herr 
 	const char *source = json_string_value(json_object_get(j, "source"));
 	const char *reason = json_string_value(json_object_get(j, "reason"));
 	const json_t *value = json_object_get(j, "value");
-	struct metric *m;
+	struct metric m;
 
 	if (!name || kind < 0 || better < 0 || scope < 0 || status < 0)
 		return herr_set(err, EXIT_RUNTIME, "run record: metric %s has a missing or unknown field",
@@ -121,18 +121,20 @@ static int metric_from_json(const json_t *j, struct metric_set *ms, struct herr 
 	if ((status == MS_OK || status == MS_SCALED) != json_is_number(value))
 		return herr_set(err, EXIT_RUNTIME, "run record: metric %s: value does not match status %s",
 				name, status_n(status));
-	if (status == MS_OK || status == MS_SCALED) {
-		m = mset_add(ms, (enum metric_scope)scope, source, name, json_number_value(value), unit,
-			     (enum metric_kind)kind, (enum metric_better)better);
-		if (m) {
-			m->status = (enum metric_status)status;
-			copy(m->reason, sizeof(m->reason), reason);
-		}
-	} else {
-		m = mset_missing(ms, (enum metric_scope)scope, source, name, unit, (enum metric_kind)kind,
-				 (enum metric_better)better, (enum metric_status)status, reason);
-	}
-	return m ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
+	/* The record keeps what its producer stored (the metric table of the
+	 * harness that measured it, or the workload's own description). */
+	memset(&m, 0, sizeof(m));
+	copy(m.name, sizeof(m.name), name);
+	copy(m.unit, sizeof(m.unit), unit);
+	copy(m.source, sizeof(m.source), source);
+	copy(m.reason, sizeof(m.reason), reason);
+	m.kind = (enum metric_kind)kind;
+	m.better = (enum metric_better)better;
+	m.scope = (enum metric_scope)scope;
+	m.status = (enum metric_status)status;
+	if (status == MS_OK || status == MS_SCALED)
+		m.value = json_number_value(value);
+	return mset_add_copy(ms, &m) ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
 }
 
 static int pmu_from_json(const json_t *j, struct metric_set *ms, struct herr *err)

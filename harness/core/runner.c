@@ -18,6 +18,7 @@
 
 #include "measure/cgroup.h"
 #include "measure/counters.h"
+#include "measure/metric_table.h"
 #include "measure/pagecache.h"
 #include "measure/procfs.h"
 #include "core/runner.h"
@@ -31,6 +32,8 @@ static const char *const sampled[] = {
 	"AnonHugePages", "Swap", "VmPTE",
 };
 #define NSAMPLED (sizeof(sampled) / sizeof(sampled[0]))
+const char *const *const runner_sampled = sampled;
+const size_t runner_nsampled = NSAMPLED;
 #define TAIL_MAX 4096
 
 struct run_state {
@@ -186,6 +189,14 @@ void runner_governor(char *out, size_t n)
 	fclose(f);
 }
 
+/* A series' unit from the metric table (the unit test checks each is there). */
+static const char *sample_unit(const char *name)
+{
+	const struct metric_def *d = metric_def_find(name);
+
+	return d ? d->unit : "";
+}
+
 static void take_sample(struct run_state *s)
 {
 	struct kv_set kv;
@@ -200,7 +211,7 @@ static void take_sample(struct run_state *s)
 			if (!v)
 				continue;
 			snprintf(name, sizeof(name), "mem.%s", sampled[i]);
-			mset_sample(&s->r->metrics, name, "bytes", t, *v);
+			mset_sample(&s->r->metrics, name, sample_unit(name), t, *v);
 			if (!s->have_peak[i] || *v > s->peak[i])
 				s->peak[i] = *v;
 			s->have_peak[i] = 1;
@@ -258,6 +269,43 @@ static int on_region(struct run_state *s, json_t *msg, struct herr *err)
 	return send_ack(s, err);
 }
 
+/* The workload's program name, as the metric table knows it. */
+static const char *workload_name(const struct run_state *s)
+{
+	const char *slash = strrchr(s->o->path, '/');
+
+	return slash ? slash + 1 : s->o->path;
+}
+
+/* A workload's result is stored as it reports it (docs/protocol.md). Where
+ * the metric table documents it, they must agree: a disagreement (or an
+ * undocumented name of a documented workload) is a warning, and an error
+ * under HARNESS_METRICS_STRICT, so the table cannot go stale unseen. */
+static int check_documented(const struct run_state *s, const char *name, const char *unit,
+			    enum metric_kind k, enum metric_better b, struct herr *err)
+{
+	const char *wl = workload_name(s);
+	const struct metric_def *d = metric_def_find_workload(wl, name);
+	char msg[400];
+
+	if (d && !strcmp(d->unit, unit) && d->kind == k && d->better == b)
+		return 0;
+	if (!d && !metric_table_has_workload(wl))
+		return 0;	/* not one of ours: its stream is the only description */
+	if (d)
+		snprintf(msg, sizeof(msg), "workload %s reports %s as unit '%s', %s, better %s; the "
+			 "metric table says '%s', %s, better %s", wl, name, unit, metric_kind_name(k),
+			 metric_better_name(b), d->unit, metric_kind_name(d->kind),
+			 metric_better_name(d->better));
+	else
+		snprintf(msg, sizeof(msg), "workload %s reports %s, which the metric table does "
+			 "not list", wl, name);
+	if (metric_table_strict())
+		return herr_set(err, EXIT_RUNTIME, "%s (harness/measure/metric_table.c)", msg);
+	fprintf(stderr, "harness: warning: %s\n", msg);
+	return 0;
+}
+
 static int on_metric(struct run_state *s, json_t *msg, struct herr *err)
 {
 	const char *name = json_string_value(json_object_get(msg, "name"));
@@ -278,10 +326,12 @@ static int on_metric(struct run_state *s, json_t *msg, struct herr *err)
 		b = BETTER_LOWER;
 	else if (better && !strcmp(better, "higher"))
 		b = BETTER_HIGHER;
+	if (check_documented(s, name, unit ? unit : "", k, b, err))
+		return -1;
 	if (!strcmp(name, "bytes_touched"))
 		s->bytes_touched = json_number_value(value);
-	if (!mset_add(&s->r->metrics, SCOPE_WORKLOAD, "workload", name,
-		      json_number_value(value), unit ? unit : "", k, b))
+	if (!mset_add_workload(&s->r->metrics, name, json_number_value(value), unit ? unit : "",
+			       k, b))
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
 	return 0;
 }
@@ -539,26 +589,21 @@ static int watch(struct run_state *s, struct herr *err)
 	return 0;
 }
 
+/* Units, kinds and directions of these are in the metric table. */
 static void add_rusage(struct run_state *s, const struct rusage *ru, int64_t wall)
 {
 	struct metric_set *ms = &s->r->metrics;
 
-	mset_add(ms, SCOPE_PROCESS, "rusage", "mem.rss_peak", (double)ru->ru_maxrss * 1024.0,
-		 "bytes", KIND_GAUGE, BETTER_LOWER);
-	mset_add(ms, SCOPE_PROCESS, "rusage", "rusage.minflt", (double)ru->ru_minflt, "count",
-		 KIND_COUNTER, BETTER_LOWER);
-	mset_add(ms, SCOPE_PROCESS, "rusage", "rusage.majflt", (double)ru->ru_majflt, "count",
-		 KIND_COUNTER, BETTER_LOWER);
-	mset_add(ms, SCOPE_PROCESS, "rusage", "rusage.nvcsw", (double)ru->ru_nvcsw, "count",
-		 KIND_COUNTER, BETTER_NONE);
-	mset_add(ms, SCOPE_PROCESS, "rusage", "rusage.nivcsw", (double)ru->ru_nivcsw, "count",
-		 KIND_COUNTER, BETTER_LOWER);
-	mset_add(ms, SCOPE_PROCESS, "rusage", "time.user_s",
-		 (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6, "s", KIND_GAUGE, BETTER_LOWER);
-	mset_add(ms, SCOPE_PROCESS, "rusage", "time.sys_s",
-		 (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6, "s", KIND_GAUGE, BETTER_LOWER);
-	mset_add(ms, SCOPE_PROCESS, "clock", "time.wall_s", (double)wall / 1e9, "s", KIND_GAUGE,
-		 BETTER_LOWER);
+	mset_add(ms, SCOPE_PROCESS, "mem.rss_peak", (double)ru->ru_maxrss * 1024.0);
+	mset_add(ms, SCOPE_PROCESS, "rusage.minflt", (double)ru->ru_minflt);
+	mset_add(ms, SCOPE_PROCESS, "rusage.majflt", (double)ru->ru_majflt);
+	mset_add(ms, SCOPE_PROCESS, "rusage.nvcsw", (double)ru->ru_nvcsw);
+	mset_add(ms, SCOPE_PROCESS, "rusage.nivcsw", (double)ru->ru_nivcsw);
+	mset_add(ms, SCOPE_PROCESS, "time.user_s",
+		 (double)ru->ru_utime.tv_sec + ru->ru_utime.tv_usec / 1e6);
+	mset_add(ms, SCOPE_PROCESS, "time.sys_s",
+		 (double)ru->ru_stime.tv_sec + ru->ru_stime.tv_usec / 1e6);
+	mset_add(ms, SCOPE_PROCESS, "time.wall_s", (double)wall / 1e9);
 }
 
 static void add_memory(struct run_state *s)
@@ -570,11 +615,9 @@ static void add_memory(struct run_state *s)
 
 		snprintf(name, sizeof(name), "mem.%s_peak", sampled[i]);
 		if (s->have_peak[i])
-			mset_add(ms, SCOPE_PROCESS, "proc", name, s->peak[i], "bytes", KIND_GAUGE,
-				 BETTER_LOWER);
+			mset_add(ms, SCOPE_PROCESS, name, s->peak[i]);
 		else
-			mset_missing(ms, SCOPE_PROCESS, "proc", name, "bytes", KIND_GAUGE, BETTER_LOWER,
-				     MS_NOT_MEASURED,
+			mset_missing(ms, SCOPE_PROCESS, name, MS_NOT_MEASURED,
 				     s->nsamples ? "this kernel's smaps_rollup/status has no such field"
 						 : "the process exited before the first sample "
 						   "(mark a region or lower --interval)");
@@ -588,16 +631,12 @@ static void add_pagecache(struct run_state *s, enum metric_scope scope)
 	if (s->pc_state == 0)
 		return;	/* the workload declared no files */
 	if (s->pc_state < 0) {
-		mset_missing(ms, scope, "pagecache", "pagecache.cached_bytes", "bytes", KIND_GAUGE,
-			     BETTER_LOWER, MS_NOT_MEASURED, s->pc_reason);
+		mset_missing(ms, scope, "pagecache.cached_bytes", MS_NOT_MEASURED, s->pc_reason);
 		return;
 	}
-	mset_add(ms, scope, "pagecache", "pagecache.cached_bytes", (double)s->pc.cached_bytes,
-		 "bytes", KIND_GAUGE, BETTER_LOWER);
-	mset_add(ms, scope, "pagecache", "pagecache.files", (double)s->pc.files, "count",
-		 KIND_GAUGE, BETTER_NONE);
-	mset_add(ms, scope, "pagecache", "pagecache.file_bytes", (double)s->pc.file_bytes,
-		 "bytes", KIND_GAUGE, BETTER_NONE);
+	mset_add(ms, scope, "pagecache.cached_bytes", (double)s->pc.cached_bytes);
+	mset_add(ms, scope, "pagecache.files", (double)s->pc.files);
+	mset_add(ms, scope, "pagecache.file_bytes", (double)s->pc.file_bytes);
 }
 
 static int collect(struct run_state *s, const struct rusage *ru, int64_t wall, struct herr *err)
@@ -618,8 +657,8 @@ static int collect(struct run_state *s, const struct rusage *ru, int64_t wall, s
 	sys_snapshot_delta(&s->sys[0], &s->sys[1], SCOPE_PROCESS, ms);
 	if (s->region == 2) {
 		sys_snapshot_delta(&s->reg_sys[0], &s->reg_sys[1], SCOPE_REGION, ms);
-		mset_add(ms, SCOPE_REGION, "clock", "time.wall_s",
-			 (double)(s->region_t[1] - s->region_t[0]) / 1e9, "s", KIND_GAUGE, BETTER_LOWER);
+		mset_add(ms, SCOPE_REGION, "time.wall_s",
+			 (double)(s->region_t[1] - s->region_t[0]) / 1e9);
 	}
 	if (s->region != 2 && s->npaths)
 		measure_pagecache(s);

@@ -48,4 +48,9 @@ void runner_governor(char *out, size_t n);
  * interrupted. */
 int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err);
 
+/* The smaps_rollup/status fields sampled as "mem.<field>" series, with a
+ * "mem.<field>_peak" metric each (for the metric table's test). */
+extern const char *const *const runner_sampled;
+extern const size_t runner_nsampled;
+
 #endif

@@ -8,9 +8,11 @@
 
 #include "core/fileio.h"
 #include "measure/cgroup.h"
+#include "measure/metric_table.h"
 #include "measure/procfs.h"
 
-/* memory.stat fields reported as metrics (bytes unless they are events). */
+/* memory.stat fields reported as metrics ("cgroup.<field>" in the metric
+ * table, which says which are sizes and which events). */
 static const char *const stat_fields[] = {
 	"anon", "file", "kernel", "kernel_stack", "pagetables", "shmem",
 	"file_mapped", "anon_thp", "file_thp", "shmem_thp", "pgfault",
@@ -114,25 +116,28 @@ static int read_number(const char *path, double *out)
 	return ok ? 0 : -1;
 }
 
+/* Event counts (kind counter in the metric table) are read after exit,
+ * sizes at the region's end. */
 static int is_event(const char *field)
 {
-	return strstr(field, "fault") || strstr(field, "alloc");
+	char name[96];
+	const struct metric_def *d;
+
+	snprintf(name, sizeof(name), "cgroup.%s", field);
+	d = metric_def_find(name);
+	return d && d->kind == KIND_COUNTER;
 }
 
 static void add_field(struct metric_set *ms, enum metric_scope scope, const char *field,
 		      const double *v, const char *why_missing)
 {
-	int event = is_event(field);
 	char name[96];
 
 	snprintf(name, sizeof(name), "cgroup.%s", field);
 	if (v)
-		mset_add(ms, scope, "cgroup", name, *v, event ? "count" : "bytes",
-			 event ? KIND_COUNTER : KIND_GAUGE, BETTER_LOWER);
+		mset_add(ms, scope, name, *v);
 	else
-		mset_missing(ms, scope, "cgroup", name, event ? "count" : "bytes",
-			     event ? KIND_COUNTER : KIND_GAUGE, BETTER_LOWER, MS_NOT_MEASURED,
-			     why_missing);
+		mset_missing(ms, scope, name, MS_NOT_MEASURED, why_missing);
 }
 
 /* Sizes (anon, file, pagetables, ...) mean something only while the
@@ -163,11 +168,9 @@ void cgroup_collect(const struct run_cgroup *cg, enum cgroup_moment when, struct
 		return;
 	snprintf(path, sizeof(path), "%s/memory.peak", cg->path);
 	if (cg->usable && read_number(path, &peak_bytes) == 0)
-		mset_add(ms, SCOPE_PROCESS, "cgroup", "cgroup.memory_peak", peak_bytes,
-			 "bytes", KIND_GAUGE, BETTER_LOWER);
+		mset_add(ms, SCOPE_PROCESS, "cgroup.memory_peak", peak_bytes);
 	else
-		mset_missing(ms, SCOPE_PROCESS, "cgroup", "cgroup.memory_peak", "bytes", KIND_GAUGE,
-			     BETTER_LOWER, MS_NOT_MEASURED,
+		mset_missing(ms, SCOPE_PROCESS, "cgroup.memory_peak", MS_NOT_MEASURED,
 			     cg->usable ? "memory.peak unreadable (kernel before 5.19?)" : cg->reason);
 }
 

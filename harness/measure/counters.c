@@ -14,41 +14,28 @@
 #include "measure/counters.h"
 #include "measure/counters_impl.h"
 
-#define SW(nm, unit, better, cfg, help) \
-	{ nm, COUNTER_SOFTWARE, unit, better, { "" }, cfg, help }
-#define HW(nm, better, help, ...) \
-	{ nm, COUNTER_PMU, "count", better, { __VA_ARGS__, NULL }, 0, help }
+#define SW(nm, cfg) { nm, COUNTER_SOFTWARE, { "" }, cfg }
+#define HW(nm, ...) { nm, COUNTER_PMU, { __VA_ARGS__, NULL }, 0 }
 
-/* Order matters: PMU events are packed into groups in this order, so events
+/* Which events implement each portable name; its unit, direction and
+ * meaning are in the metric table (metric_table.c).
+ * Order matters: PMU events are packed into groups in this order, so events
  * that are read as ratios (cycles/instructions, refills/accesses) sit
  * together and are scheduled together. */
 const struct counter_def counter_defs[] = {
-	SW("fault.minor", "count", BETTER_LOWER, PERF_COUNT_SW_PAGE_FAULTS_MIN,
-	   "page faults served without I/O"),
-	SW("fault.major", "count", BETTER_LOWER, PERF_COUNT_SW_PAGE_FAULTS_MAJ,
-	   "page faults that waited for I/O"),
-	SW("sched.context_switches", "count", BETTER_NONE, PERF_COUNT_SW_CONTEXT_SWITCHES,
-	   "context switches of the workload's tasks"),
-	SW("sched.cpu_migrations", "count", BETTER_NONE, PERF_COUNT_SW_CPU_MIGRATIONS,
-	   "moves of the workload's tasks between CPUs"),
-	SW("cpu.task_clock", "ns", BETTER_LOWER, PERF_COUNT_SW_TASK_CLOCK,
-	   "CPU time of the workload's tasks"),
-	HW("cpu.cycles", BETTER_LOWER, "CPU cycles",
-	   "CPU_CYCLES", "sysfs:cpu_cycles", "perf::CYCLES"),
-	HW("cpu.instructions", BETTER_NONE, "instructions retired",
-	   "INST_RETIRED", "sysfs:inst_retired", "perf::INSTRUCTIONS"),
-	HW("tlb.l1d_refill", BETTER_LOWER, "L1 data TLB refills (misses)",
-	   "L1D_TLB_REFILL", "sysfs:l1d_tlb_refill", "perf::DTLB-LOAD-MISSES"),
-	HW("tlb.l1d_access", BETTER_NONE, "L1 data TLB accesses (denominator of the miss ratio)",
-	   "L1D_TLB", "sysfs:l1d_tlb", "perf::DTLB-LOADS"),
-	HW("tlb.l2d_refill", BETTER_LOWER, "L2 (unified) TLB refills",
-	   "L2D_TLB_REFILL", "sysfs:l2d_tlb_refill"),
-	HW("tlb.dtlb_walk", BETTER_LOWER, "data accesses that caused a page-table walk",
-	   "DTLB_WALK", "sysfs:dtlb_walk"),
-	HW("tlb.itlb_walk", BETTER_LOWER, "instruction fetches that caused a page-table walk",
-	   "ITLB_WALK", "sysfs:itlb_walk"),
-	HW("tlb.l1i_refill", BETTER_LOWER, "L1 instruction TLB refills",
-	   "L1I_TLB_REFILL", "sysfs:l1i_tlb_refill", "perf::ITLB-LOAD-MISSES"),
+	SW("fault.minor", PERF_COUNT_SW_PAGE_FAULTS_MIN),
+	SW("fault.major", PERF_COUNT_SW_PAGE_FAULTS_MAJ),
+	SW("sched.context_switches", PERF_COUNT_SW_CONTEXT_SWITCHES),
+	SW("sched.cpu_migrations", PERF_COUNT_SW_CPU_MIGRATIONS),
+	SW("cpu.task_clock", PERF_COUNT_SW_TASK_CLOCK),
+	HW("cpu.cycles", "CPU_CYCLES", "sysfs:cpu_cycles", "perf::CYCLES"),
+	HW("cpu.instructions", "INST_RETIRED", "sysfs:inst_retired", "perf::INSTRUCTIONS"),
+	HW("tlb.l1d_refill", "L1D_TLB_REFILL", "sysfs:l1d_tlb_refill", "perf::DTLB-LOAD-MISSES"),
+	HW("tlb.l1d_access", "L1D_TLB", "sysfs:l1d_tlb", "perf::DTLB-LOADS"),
+	HW("tlb.l2d_refill", "L2D_TLB_REFILL", "sysfs:l2d_tlb_refill"),
+	HW("tlb.dtlb_walk", "DTLB_WALK", "sysfs:dtlb_walk"),
+	HW("tlb.itlb_walk", "ITLB_WALK", "sysfs:itlb_walk"),
+	HW("tlb.l1i_refill", "L1I_TLB_REFILL", "sysfs:l1i_tlb_refill", "perf::ITLB-LOAD-MISSES"),
 };
 const size_t counter_ndefs = sizeof(counter_defs) / sizeof(counter_defs[0]);
 

@@ -15,15 +15,13 @@
 
 enum counter_class { COUNTER_PMU, COUNTER_SOFTWARE };
 
-/* One portable metric and the events that may implement it, best first. */
+/* One portable metric and the events that may implement it, best first.
+ * Its unit, direction and meaning: metric_def_find(name). */
 struct counter_def {
 	const char *name;		/* "tlb.l1d_refill" */
 	enum counter_class cls;
-	const char *unit;		/* "count", "ns" */
-	enum metric_better better;
 	const char *candidates[4];	/* libpfm4 names, NULL-terminated; software: "" */
 	uint64_t sw_config;		/* PERF_COUNT_SW_* for COUNTER_SOFTWARE */
-	const char *help;
 };
 
 extern const struct counter_def counter_defs[];

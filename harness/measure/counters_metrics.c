@@ -91,19 +91,13 @@ static void fill_record(struct pmu_record *p, const struct counter_event *ev,
 	p->scope = scope;
 }
 
-static const char *source_of(const struct counter_def *def)
-{
-	return def->cls == COUNTER_PMU ? "pmu" : "swevent";
-}
-
 static int add_missing(struct metric_set *ms, struct pmu_record *p,
 		       const struct counter_def *def, enum metric_scope scope,
 		       enum metric_status st, const char *reason)
 {
 	p->status = st;
 	snprintf(p->reason, sizeof(p->reason), "%s", reason);
-	return mset_missing(ms, scope, source_of(def), def->name, def->unit, KIND_COUNTER,
-			    def->better, st, reason) ? 0 : -1;
+	return mset_missing(ms, scope, def->name, st, reason) ? 0 : -1;
 }
 
 static int add_event(struct metric_set *ms, const struct counter_event *ev,
@@ -132,8 +126,7 @@ static int add_event(struct metric_set *ms, const struct counter_event *ev,
 	p->status = st;
 	/* A user-only note stays on the event record; the metric is ok. */
 	snprintf(p->reason, sizeof(p->reason), "%s", ev->reason);
-	m = mset_add(ms, scope, source_of(def), def->name, value, def->unit, KIND_COUNTER,
-		     def->better);
+	m = mset_add(ms, scope, def->name, value);
 	if (!m)
 		return -1;
 	m->status = st;
@@ -156,20 +149,21 @@ int counters_to_metrics(const struct counters *c, const struct counter_snapshot 
 }
 
 /* Derived metrics: numerator * scale / denominator. den NULL: the
- * denominator is the bytes the workload reported touching, in GiB. */
+ * denominator is the bytes the workload reported touching, in GiB. Unit,
+ * kind (rate) and direction are in the metric table. */
 struct derived_spec {
-	const char *name, *num, *den, *unit;
+	const char *name, *num, *den;
 	double scale;
 };
 
 static const struct derived_spec derived_specs[] = {
-	{ "tlb.l1d_refill_mpki", "tlb.l1d_refill", "cpu.instructions", "/kinstr", 1000.0 },
-	{ "tlb.l2d_refill_mpki", "tlb.l2d_refill", "cpu.instructions", "/kinstr", 1000.0 },
-	{ "tlb.dtlb_walk_mpki", "tlb.dtlb_walk", "cpu.instructions", "/kinstr", 1000.0 },
-	{ "tlb.itlb_walk_mpki", "tlb.itlb_walk", "cpu.instructions", "/kinstr", 1000.0 },
-	{ "tlb.l1i_refill_mpki", "tlb.l1i_refill", "cpu.instructions", "/kinstr", 1000.0 },
-	{ "tlb.l1d_miss_ratio", "tlb.l1d_refill", "tlb.l1d_access", "ratio", 1.0 },
-	{ "tlb.dtlb_walk_per_gib", "tlb.dtlb_walk", NULL, "/GiB", 1.0 },
+	{ "tlb.l1d_refill_mpki", "tlb.l1d_refill", "cpu.instructions", 1000.0 },
+	{ "tlb.l2d_refill_mpki", "tlb.l2d_refill", "cpu.instructions", 1000.0 },
+	{ "tlb.dtlb_walk_mpki", "tlb.dtlb_walk", "cpu.instructions", 1000.0 },
+	{ "tlb.itlb_walk_mpki", "tlb.itlb_walk", "cpu.instructions", 1000.0 },
+	{ "tlb.l1i_refill_mpki", "tlb.l1i_refill", "cpu.instructions", 1000.0 },
+	{ "tlb.l1d_miss_ratio", "tlb.l1d_refill", "tlb.l1d_access", 1.0 },
+	{ "tlb.dtlb_walk_per_gib", "tlb.dtlb_walk", NULL, 1.0 },
 };
 
 static int usable(const struct metric *m)
@@ -235,11 +229,9 @@ int counters_derive(struct metric_set *ms, enum metric_scope scope, double bytes
 			continue;
 		st = derive_one(num, den, d, bytes_touched, &value, reason, sizeof(reason));
 		if (st == MS_NOT_MEASURED || st == MS_NOT_COUNTED)
-			m = mset_missing(ms, scope, "pmu", d->name, d->unit, KIND_RATE,
-					 BETTER_LOWER, st, reason);
+			m = mset_missing(ms, scope, d->name, st, reason);
 		else
-			m = mset_add(ms, scope, "pmu", d->name, value, d->unit, KIND_RATE,
-				     BETTER_LOWER);
+			m = mset_add(ms, scope, d->name, value);
 		if (!m)
 			return -1;
 		m->status = st;

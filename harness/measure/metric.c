@@ -1,7 +1,9 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "measure/metric.h"
+#include "measure/metric_table.h"
 
 void mset_init(struct metric_set *ms)
 {
@@ -66,12 +68,36 @@ static struct metric *add(struct metric_set *ms, enum metric_scope scope,
 	return m;
 }
 
-struct metric *mset_add(struct metric_set *ms, enum metric_scope scope,
-			const char *source, const char *name, double value,
-			const char *unit, enum metric_kind kind,
-			enum metric_better better)
+/* The table's entry for name, or NULL after the warning (or the stop,
+ * under HARNESS_METRICS_STRICT) that a producer used a name the table
+ * lacks. */
+static const struct metric_def *def_of(const char *name)
 {
-	struct metric *m = add(ms, scope, source, name, unit, kind, better);
+	const struct metric_def *d = metric_def_find(name);
+
+	if (d)
+		return d;
+	fprintf(stderr, "harness: metric %s is not in the metric table "
+			"(harness/measure/metric_table.c)%s\n", name,
+		metric_table_strict() ? "" : "; stored without unit or direction");
+	if (metric_table_strict())
+		abort();	/* a programming error, caught by the tests */
+	return NULL;
+}
+
+static struct metric *add_known(struct metric_set *ms, enum metric_scope scope, const char *name)
+{
+	const struct metric_def *d = def_of(name);
+
+	if (!d)
+		return add(ms, scope, "unknown", name, "", KIND_GAUGE, BETTER_NONE);
+	return add(ms, scope, d->source, name, d->unit, d->kind, d->better);
+}
+
+struct metric *mset_add(struct metric_set *ms, enum metric_scope scope,
+			const char *name, double value)
+{
+	struct metric *m = add_known(ms, scope, name);
 
 	if (m) {
 		m->value = value;
@@ -81,16 +107,40 @@ struct metric *mset_add(struct metric_set *ms, enum metric_scope scope,
 }
 
 struct metric *mset_missing(struct metric_set *ms, enum metric_scope scope,
-			    const char *source, const char *name,
-			    const char *unit, enum metric_kind kind,
-			    enum metric_better better, enum metric_status status,
+			    const char *name, enum metric_status status,
 			    const char *reason)
 {
-	struct metric *m = add(ms, scope, source, name, unit, kind, better);
+	struct metric *m = add_known(ms, scope, name);
 
 	if (m) {
 		m->status = status;
 		copy(m->reason, sizeof(m->reason), reason);
+	}
+	return m;
+}
+
+struct metric *mset_add_workload(struct metric_set *ms, const char *name, double value,
+				 const char *unit, enum metric_kind kind,
+				 enum metric_better better)
+{
+	struct metric *m = add(ms, SCOPE_WORKLOAD, "workload", name, unit, kind, better);
+
+	if (m) {
+		m->value = value;
+		m->status = MS_OK;
+	}
+	return m;
+}
+
+struct metric *mset_add_copy(struct metric_set *ms, const struct metric *src)
+{
+	struct metric *m = add(ms, src->scope, src->source, src->name, src->unit, src->kind,
+			       src->better);
+
+	if (m) {
+		m->value = src->value;
+		m->status = src->status;
+		copy(m->reason, sizeof(m->reason), src->reason);
 	}
 	return m;
 }

@@ -73,17 +73,28 @@ struct metric_set {
 
 void mset_init(struct metric_set *ms);
 void mset_free(struct metric_set *ms);
-/* Add a measured value. Returns the new entry, or NULL when out of memory. */
+/* Add a measured value of a metric the harness measures: unit, kind,
+ * better direction and source come from the metric table
+ * (measure/metric_table.c). A name the table lacks is a producer's bug: it
+ * is stored anyway (source "unknown", no unit, kind gauge, direction none)
+ * with a warning on stderr, so a real run keeps its other figures; under
+ * HARNESS_METRICS_STRICT (the tests) the harness stops with the name
+ * instead. Returns the new entry, or NULL when out of memory. */
 struct metric *mset_add(struct metric_set *ms, enum metric_scope scope,
-			const char *source, const char *name, double value,
-			const char *unit, enum metric_kind kind,
-			enum metric_better better);
-/* Add a metric that could not be measured, with the reason. */
+			const char *name, double value);
+/* Add a metric that could not be measured, with the reason; the rest as
+ * for mset_add. */
 struct metric *mset_missing(struct metric_set *ms, enum metric_scope scope,
-			    const char *source, const char *name,
-			    const char *unit, enum metric_kind kind,
-			    enum metric_better better, enum metric_status status,
+			    const char *name, enum metric_status status,
 			    const char *reason);
+/* A result the workload reported (scope workload, source workload), with
+ * the unit, kind and direction it gave in its stream. */
+struct metric *mset_add_workload(struct metric_set *ms, const char *name, double value,
+				 const char *unit, enum metric_kind kind,
+				 enum metric_better better);
+/* A copy of m as it is, every field given: a run record read back from its
+ * JSON form keeps what the producer stored. */
+struct metric *mset_add_copy(struct metric_set *ms, const struct metric *m);
 const struct metric *mset_find(const struct metric_set *ms,
 			       enum metric_scope scope, const char *name);
 struct pmu_record *mset_add_pmu(struct metric_set *ms);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "measure/metric_table.h"
 #include "measure/procfs.h"
 
 void kv_init(struct kv_set *s)
@@ -191,27 +192,24 @@ int sys_snapshot_take(struct sys_snapshot *s, const char *root)
 	return read_thp(root, &s->thp);
 }
 
-/* vmstat's nr_* entries are gauges (current counts); the rest are event
- * counters. khugepaged tunables are settings, not counters. */
-static int add_deltas(const struct kv_set *b, const struct kv_set *e,
-		      const char *prefix, const char *unit, int all_gauges,
+/* Units and kinds come from the metric table: vmstat's and the per-size
+ * THP stats' nr_* entries are gauges (current counts), the rest event
+ * counters, meminfo all sizes. The khugepaged directory also holds
+ * tunables, which are settings, not counters: only the khugepaged names
+ * the table lists are stored. */
+static int add_deltas(const struct kv_set *b, const struct kv_set *e, const char *prefix,
 		      enum metric_scope scope, struct metric_set *ms)
 {
 	for (size_t i = 0; i < e->n; i++) {
 		const double *bv = kv_get(b, e->key[i]);
 		char name[96];
-		int gauge = all_gauges || !strncmp(e->key[i], "nr_", 3) ||
-			    strstr(e->key[i], ".nr_");
 
 		if (!bv)
 			continue;
-		if (!strncmp(e->key[i], "khugepaged.", 11) &&
-		    strcmp(e->key[i], "khugepaged.pages_collapsed") &&
-		    strcmp(e->key[i], "khugepaged.full_scans"))
-			continue;
 		snprintf(name, sizeof(name), "%s.%s", prefix, e->key[i]);
-		if (!mset_add(ms, scope, "proc", name, e->val[i] - *bv, unit,
-			      gauge ? KIND_GAUGE : KIND_COUNTER, BETTER_NONE))
+		if (!strncmp(e->key[i], "khugepaged.", 11) && !metric_def_find(name))
+			continue;
+		if (!mset_add(ms, scope, name, e->val[i] - *bv))
 			return -1;
 	}
 	return 0;
@@ -220,9 +218,9 @@ static int add_deltas(const struct kv_set *b, const struct kv_set *e,
 int sys_snapshot_delta(const struct sys_snapshot *begin, const struct sys_snapshot *end,
 		       enum metric_scope scope, struct metric_set *ms)
 {
-	if (add_deltas(&begin->vmstat, &end->vmstat, "vmstat", "count", 0, scope, ms) ||
-	    add_deltas(&begin->meminfo, &end->meminfo, "meminfo", "bytes", 1, scope, ms) ||
-	    add_deltas(&begin->thp, &end->thp, "thp", "count", 0, scope, ms))
+	if (add_deltas(&begin->vmstat, &end->vmstat, "vmstat", scope, ms) ||
+	    add_deltas(&begin->meminfo, &end->meminfo, "meminfo", scope, ms) ||
+	    add_deltas(&begin->thp, &end->thp, "thp", scope, ms))
 		return -1;
 	return 0;
 }

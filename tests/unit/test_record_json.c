@@ -29,10 +29,8 @@ static void fill(struct run_record *r)
 	r->knobs[0].value = strdup("always");
 	r->knobs[0].previous = strdup("madvise");
 	r->nknobs = 1;
-	mset_add(&r->metrics, SCOPE_REGION, "swevent", "fault.minor", 16385, "count",
-		 KIND_COUNTER, BETTER_LOWER);
-	mset_missing(&r->metrics, SCOPE_PROCESS, "pmu", "tlb.dtlb_walk", "count", KIND_COUNTER,
-		     BETTER_LOWER, MS_NOT_COUNTED, "reads 0");
+	mset_add(&r->metrics, SCOPE_REGION, "fault.minor", 16385);
+	mset_missing(&r->metrics, SCOPE_PROCESS, "tlb.dtlb_walk", MS_NOT_COUNTED, "reads 0");
 	p = mset_add_pmu(&r->metrics);
 	snprintf(p->metric, sizeof(p->metric), "tlb.dtlb_walk");
 	snprintf(p->event, sizeof(p->event), "arm_n1::DTLB_WALK");

@@ -93,17 +93,14 @@ static void make_run(struct run_record *r, const char *id, int64_t started,
 	r->ended_ns = started + 1500000000;
 	r->machine = m;
 	r->kernel = &kernel_a;
-	mset_add(&r->metrics, SCOPE_PROCESS, "swevent", "fault.minor", 65537, "count",
-		 KIND_COUNTER, BETTER_LOWER);
-	mset_add(&r->metrics, SCOPE_REGION, "pmu", "cpu.cycles", 1.5e9, "count",
-		 KIND_COUNTER, BETTER_LOWER)->status = MS_SCALED;
-	mset_missing(&r->metrics, SCOPE_PROCESS, "pmu", "tlb.l1d_refill", "count", KIND_COUNTER,
-		     BETTER_LOWER, MS_NOT_COUNTED, "QEMU TCG: opened but never counts");
-	bad = mset_missing(&r->metrics, SCOPE_REGION, "pmu", "tlb.dtlb_walk", "count", KIND_COUNTER,
-			   BETTER_LOWER, MS_NOT_MEASURED, "ENOENT: event not advertised");
+	mset_add(&r->metrics, SCOPE_PROCESS, "fault.minor", 65537);
+	mset_add(&r->metrics, SCOPE_REGION, "cpu.cycles", 1.5e9)->status = MS_SCALED;
+	mset_missing(&r->metrics, SCOPE_PROCESS, "tlb.l1d_refill", MS_NOT_COUNTED,
+		     "QEMU TCG: opened but never counts");
+	bad = mset_missing(&r->metrics, SCOPE_REGION, "tlb.dtlb_walk", MS_NOT_MEASURED,
+			   "ENOENT: event not advertised");
 	bad->value = 12345;	/* garbage that must not reach the database */
-	mset_add(&r->metrics, SCOPE_WORKLOAD, "workload", "gups", 0.0123, "GUP/s",
-		 KIND_RATE, BETTER_HIGHER);
+	mset_add_workload(&r->metrics, "gups", 0.0123, "GUP/s", KIND_RATE, BETTER_HIGHER);
 }
 
 static void add_samples(struct run_record *r, size_t n)
@@ -322,7 +319,7 @@ static void test_nan_becomes_not_measured(void **state)
 	struct run_record r;
 
 	make_run(&r, NULL, 1, &machine_b);
-	mset_add(&r.metrics, SCOPE_WORKLOAD, "workload", "latency", NAN, "ns", KIND_GAUGE, BETTER_LOWER);
+	mset_add_workload(&r.metrics, "latency", NAN, "ns", KIND_GAUGE, BETTER_LOWER);
 	save_ok(st, &r);
 	assert_int_equal(q((st)->db, "SELECT count(*) FROM metrics WHERE name = 'latency'"
 			   " AND value IS NULL AND status = 'not_measured' AND reason LIKE '%NaN%'"), 1);
@@ -392,8 +389,7 @@ static void test_rollback_mid_save(void **state)
 	make_run(&r, NULL, 1, &machine_a);
 	add_samples(&r, 50);
 	/* Fails on the metrics insert, after machine, kernel and run rows. */
-	mset_add(&r.metrics, SCOPE_PROCESS, "swevent", "fault.minor", 1, "count", KIND_COUNTER,
-		 BETTER_LOWER);
+	mset_add(&r.metrics, SCOPE_PROCESS, "fault.minor", 1);
 	assert_int_equal(store_save_run(st, &r, &err), -1);
 	assert_non_null(strstr(err.msg, "UNIQUE"));
 	assert_int_equal(total_rows((st)->db), 0);
