@@ -44,7 +44,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: all help check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads run install clean distclean guest-arm64 check-qemu bench-boot
+.PHONY: all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads run install clean distclean guest-arm64 check-qemu bench-boot
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo "make guest-arm64      the arm64 build the qemu guest runs, in $(O)-arm64/"
 	@echo "make bench-boot       QEMU start to the first workload (target <= 3 s)"
 	@echo "make bench      print measurement-overhead figures"
+	@echo "make metrics-doc      regenerate docs/metrics.md's table from harness/measure/metric_table.c"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
 	@echo "make check-warnings   gcc and clang builds with -Werror"
 	@echo "make cross-arm64      arm64 build in build-arm64/ (Debian multiarch libraries)"
@@ -150,6 +151,12 @@ run: config.mk all
 # The man page comes from the same option tables as --help.
 $(O)/harness.1: $(HARNESS)
 	$(HARNESS) help --man >$@
+
+# docs/metrics.md's generated table (tests/e2e/test_metrics_doc.sh fails
+# when the committed file differs from what the metric table gives).
+metrics-doc: $(HARNESS)
+	scripts/metrics-doc $(HARNESS) docs/metrics.md >docs/metrics.md.tmp
+	mv docs/metrics.md.tmp docs/metrics.md
 
 install: all $(O)/harness.1
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/harness/workloads \

@@ -3,6 +3,9 @@
 BUILD=${HARNESS_BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD="$(pwd)/$BUILD" ;; esac
 H="$BUILD/harness"
+# A metric name missing from the metric table, or a workload result that
+# disagrees with its entry, stops the harness here (metric_table.h).
+export HARNESS_METRICS_STRICT=1
 WL="$BUILD/workloads"
 T=$(mktemp -d "${TMPDIR:-/tmp}/harness-e2e.XXXXXX")
 trap 'rm -rf "$T"' EXIT
