@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "measure/metric_table.h"
 #include "sweep/summary.h"
 #include "targets/target.h"
 
@@ -188,14 +189,34 @@ static void column(FILE *out, int width, int last, const char *text)
 		fprintf(out, " %-*s", width, text);
 }
 
+/* Whether a row's metric measures time or work per time: the metric
+ * table's timing flag for the harness's metrics (workload NULL) and the
+ * workload's documented results; the unit for a result the table does not
+ * know. */
+static int is_timing(const char *workload, const char *name, const char *unit)
+{
+	const struct metric_def *d = workload ? metric_def_find_workload(workload, name)
+					      : metric_def_find(name);
+
+	if (d)
+		return (d->flags & METRIC_TIMING) != 0;
+	return !strcmp(unit, "s") || !strcmp(unit, "ns") || strstr(unit, "/s");
+}
+
 /* Times and rates measured in an emulator say nothing about hardware:
  * on target qemu their rows say so. */
-static int emulated_time(const struct sweep_plan *p, int k, const char *unit)
+static int emulated_time(const struct summary *sm, size_t g, int k)
 {
+	const struct sweep_plan *p = sm->p;
+	const struct sweep_workload *w = &p->spec.workloads[p->cells[g].workload];
+	const char *prog = w->program ? w->program : w->label;
+	const char *slash = strrchr(prog, '/');
+
 	if (!target_emulated(p->target))
 		return 0;
-	return k == K_TIME || (k == K_PRIMARY && (!strcmp(unit, "s") || !strcmp(unit, "ns") ||
-						  strstr(unit, "/s")));
+	if (k == K_PRIMARY)
+		return is_timing(slash ? slash + 1 : prog, sm->groups[g].primary, sm->groups[g].unit);
+	return is_timing(NULL, key_names[k], "");
 }
 
 static void row_label(const struct summary *sm, size_t g, int k, char *label, size_t n)
@@ -207,10 +228,10 @@ static void row_label(const struct summary *sm, size_t g, int k, char *label, si
 	if (k == K_PRIMARY)
 		snprintf(label, n, "%s%s%s%s%s", sm->groups[g].primary,
 			 *sm->groups[g].unit ? " [" : "", sm->groups[g].unit, *sm->groups[g].unit ? "]" : "",
-			 emulated_time(sm->p, k, sm->groups[g].unit) ? " (emulated)" : "");
+			 emulated_time(sm, g, k) ? " (emulated)" : "");
 	else
 		snprintf(label, n, "%s%s%s", key_names[k], region ? " (region)" : "",
-			 emulated_time(sm->p, k, "") ? " (emulated)" : "");
+			 emulated_time(sm, g, k) ? " (emulated)" : "");
 }
 
 static void print_row(struct summary *sm, size_t g, int k, int lw, int width, FILE *out)

@@ -9,7 +9,8 @@ if "$ROOT/scripts/metrics-doc" "$H" "$DOC" >"$T/metrics.md" 2>"$T/err" &&
 	ok "docs/metrics.md is up to date with the metric table"
 else
 	not_ok "docs/metrics.md is up to date with the metric table" \
-		"docs/metrics.md is stale: run 'make metrics-doc' and commit docs/metrics.md; the difference: $(head -n 20 "$T/diff" "$T/err")"
+		"docs/metrics.md is stale: run 'make metrics-doc' and commit docs/metrics.md; the difference:
+$(cat "$T/err" "$T/diff" | head -n 20)"
 fi
 check "the table is between its markers once" \
 	test "$(grep -c '^<!-- BEGIN metric table' "$DOC")$(grep -c '^<!-- END metric table' "$DOC")" = 11
