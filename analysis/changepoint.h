@@ -20,17 +20,21 @@
  *     Otava does with weak change points). p stays that of the split which
  *     found the change point.
  *
- * Defaults (justified by tests/unit/test_changepoint_sim.c; docs/ci.md,
- * "Change points in history"):
- *   max_p 0.001 and 999 permutations: the smallest p 999 shuffles can give
- *     is 1/1000, so a change point is kept only when no shuffle matches it.
- *     A series without a step then shows one in well under 1% of cases (the
- *     limit is 5%), and a test that will fail stops at its first matching
- *     shuffle, so a quiet history costs a few shuffles per segment.
- *   min_magnitude 1%: below the smallest step that matters (2%), above what
- *     noise alone makes of a segment's median at CV <= 3%.
- *   min_segment 3: each side needs at least two values for a within
- *     distance; three keeps a lone outlier from being called a step. */
+ * Defaults, justified by tests/unit/test_changepoint_sim.c (histories of
+ * 20-60 sweeps, each the median of 10 runs at CV 1-3%, one or two steps of
+ * 2-10%; table in docs/ci.md, "Change points in history"):
+ *   max_p 0.001 (Otava's): 94% of histories get exactly their planted
+ *     steps (96% where a step is >= 3 sd of a sweep's value, the limit
+ *     being 95%); a history without a step shows one in 0-0.5% (limit 5%).
+ *     0.05 adds a false change point to 4.5% of histories.
+ *   1999 permutations: p <= 0.001 then lets one chance shuffle reach the
+ *     observed split; with 999 a single one throws a real step away
+ *     (short segments have few arrangements): 1.5% fewer placed. 4999
+ *     adds almost nothing at 2.5 times the cost.
+ *   min_magnitude 1%: 0 lets noise split a step in two (1% extra), 2%
+ *     drops real 2% steps (7% missed).
+ *   min_segment 3: each side needs two values for a within distance;
+ *     three keeps a lone outlier from being called a step. */
 #ifndef ANALYSIS_CHANGEPOINT_H
 #define ANALYSIS_CHANGEPOINT_H
 
