@@ -171,6 +171,9 @@ install: all $(O)/harness.1
 	install -m 644 kernels/fragments/*.config $(DESTDIR)$(PREFIX)/share/harness/kernels/fragments/
 	install -m 644 kernels/variants/*.ini $(DESTDIR)$(PREFIX)/share/harness/kernels/variants/
 	install -m 644 sweeps/*.ini $(DESTDIR)$(PREFIX)/share/harness/sweeps/
+	# The regression gate's default thresholds (harness check).
+	install -d $(DESTDIR)$(PREFIX)/share/harness/thresholds
+	install -m 644 thresholds/*.ini $(DESTDIR)$(PREFIX)/share/harness/thresholds/
 	# The guest's arm64 build (qemu target), when one was made
 	# (make guest-arm64): an installed harness finds it there.
 	if [ -x $(O)-arm64/harness ]; then \

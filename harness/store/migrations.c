@@ -211,12 +211,24 @@ static const char schema_v5[] =
 	"DROP INDEX sweeps_file_hash;"
 	"CREATE INDEX sweeps_identity ON sweeps(file_hash, machine_id, kernel_id);";
 
+/* Version 5 -> 6: tags, names of sweeps (a CI baseline: `harness tag`).
+ * The name is the key, so a tag points at one sweep and moving it is an
+ * update; a tag never names something else than a sweep stored here. */
+static const char schema_v6[] =
+	"CREATE TABLE tags ("
+	"  name TEXT PRIMARY KEY,"
+	"  sweep_id TEXT NOT NULL REFERENCES sweeps(id),"
+	"  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+	");"
+	"CREATE INDEX tags_sweep ON tags(sweep_id);";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
 	schema_v4,
 	schema_v5,
+	schema_v6,
 };
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
 

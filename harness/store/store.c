@@ -171,6 +171,12 @@ static int migrate(struct store *st, struct herr *err)
 	long long ver;
 	char sql[64];
 
+	/* Current already: no transaction, which would write the file's
+	 * header even with nothing to change, and a command that fails on
+	 * its input must leave the database byte for byte as it was. */
+	if (store_query_int(st->db, "PRAGMA user_version", &ver) == 0 &&
+	    ver == STORE_SCHEMA_VERSION)
+		return 0;
 	if (store_exec(st, "BEGIN IMMEDIATE", err))
 		return herr_wrap(err, "migrating");
 	if (store_query_int(st->db, "PRAGMA user_version", &ver)) {

@@ -8,9 +8,10 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/names.h"
 #include "core/record.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 enum store_mode {
 	STORE_READ,		/* must exist; never written; newer schema is an error */
@@ -82,8 +83,9 @@ int store_sweep_create(struct store *st, const struct sweep_row *row, struct her
  * and fills row when found, 0 when none, -1 on error. */
 int store_sweep_find(struct store *st, const struct sweep_row *key, int complete,
 		     struct sweep_row *row, struct herr *err);
-/* A sweep by full id, unique prefix (4+ characters) or "last";
- * EXIT_USAGE when unknown or ambiguous. */
+/* A sweep by full id, unique prefix (4+ characters), "last" or a tag
+ * name; EXIT_USAGE when unknown or ambiguous. A tag can never look like an
+ * id prefix (store_tag_name_valid), so the two never compete. */
 int store_sweep_get(struct store *st, const char *ref, struct sweep_row *row, struct herr *err);
 /* running, interrupted or complete; the last two set `ended`. */
 int store_sweep_set_status(struct store *st, const char *id, const char *status,
@@ -97,6 +99,31 @@ int store_sweep_slots(struct store *st, const char *id,
 int store_sweep_list(struct store *st, struct sweep_row **rows, size_t *n, struct herr *err);
 void store_sweep_row_free(struct sweep_row *row);
 void store_sweep_rows_free(struct sweep_row *rows, size_t n);
+/* ---- tags (store_tag.c): names of sweeps, e.g. a CI baseline ---- */
+
+struct tag_row {
+	char name[64];
+	char sweep_id[37];
+	char created[32];
+};
+
+/* 1 when name may be a tag: a name (core/names.h), not "last", and not
+ * something store_sweep_get would take for an id prefix (4 to 36 hex
+ * digits and '-'). */
+int store_tag_name_valid(const char *name);
+#define STORE_TAG_RULE NAME_RULE ", not 'last', and not only hex digits and '-' (it would read as a sweep id)"
+/* The tag called name: 1 found, 0 none, -1 error. */
+int store_tag_get(struct store *st, const char *name, struct tag_row *row, struct herr *err);
+/* Point name at sweep_id (which must exist), in one transaction. An
+ * existing tag on another sweep is moved only with force, else
+ * EXIT_USAGE naming both; *old gets the sweep it pointed at ("" when new).
+ * Tagging the sweep it already names changes nothing. */
+int store_tag_set(struct store *st, const char *name, const char *sweep_id, int force,
+		  char old[37], struct herr *err);
+/* EXIT_USAGE when there is no such tag. */
+int store_tag_delete(struct store *st, const char *name, struct herr *err);
+/* Every tag, by name. */
+int store_tag_list(struct store *st, struct tag_row **rows, size_t *n, struct herr *err);
 
 /* ---- queries for plans and tables (store_query.c) ---- */
 

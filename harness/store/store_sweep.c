@@ -159,6 +159,22 @@ static int valid_prefix(const char *ref)
 	return 1;
 }
 
+/* A reference that is no id prefix: a tag (which can never look like
+ * one, store_tag_name_valid). */
+static int by_tag(struct store *st, const char *ref, struct sweep_row *row, struct herr *err)
+{
+	int rc = one_row(st, WITH_TEXT "WHERE s.id = (SELECT t.sweep_id FROM tags t WHERE t.name = ?1)",
+			 ref, row, err);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return herr_set(err, EXIT_USAGE,
+				"sweep '%s': no such tag in %s (give a tag, a sweep id, a prefix of at"
+				" least 4 of its characters, or 'last')", ref, st->path);
+	return 0;
+}
+
 int store_sweep_get(struct store *st, const char *ref, struct sweep_row *row, struct herr *err)
 {
 	char pattern[64], lower[40];
@@ -171,9 +187,7 @@ int store_sweep_get(struct store *st, const char *ref, struct sweep_row *row, st
 		return rc < 0 ? -1 : rc ? 0 : herr_set(err, EXIT_USAGE, "%s: no sweeps stored yet", st->path);
 	}
 	if (!valid_prefix(ref))
-		return herr_set(err, EXIT_USAGE,
-				"sweep '%s': give a sweep id, a prefix of at least 4 of its characters, or 'last'",
-				ref);
+		return by_tag(st, ref, row, err);
 	snprintf(lower, sizeof(lower), "%s", ref);
 	for (char *c = lower; *c; c++)
 		*c = (char)tolower((unsigned char)*c);

@@ -10,6 +10,7 @@ check "workloads installed in libexec" test -x "$T/inst/usr/libexec/harness/work
 check "man page installed" sh -c "grep -q '^.TH HARNESS 1' '$T/inst/usr/share/man/man1/harness.1'"
 check "kernel variants installed" test -r "$T/inst/usr/share/harness/kernels/variants/4k.ini"
 check "sweep files installed" test -r "$T/inst/usr/share/harness/sweeps/local.ini"
+check "default thresholds installed" test -r "$T/inst/usr/share/harness/thresholds/default.ini"
 check "installed harness finds its kernel variants" sh -c "cd / && '$T/inst/usr/bin/harness' kernel list | grep -q 64k"
 check "installed harness runs a workload" sh -c "'$T/inst/usr/bin/harness' run gups -q -p size=4m --db '$T/db' >/dev/null"
 check "the run is stored" test "$(q "$T/db" "select count(*) from runs where status='ok'")" = 1
