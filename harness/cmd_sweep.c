@@ -176,7 +176,7 @@ static int dry_run(struct sweep_plan *p, const void *topts, struct store *st, co
 
 	plan_print(p, est, st ? db_path : NULL, stdout);
 	if (*extra)
-		printf("before the runs:%s\n", extra);
+		printf("%s\n", extra + 1);	/* "plus kernel builds ..." */
 	if (st && store_sweep_find(st, key, 0, &row, &e) == 1) {
 		printf("would resume sweep %s (%lld of %lld runs stored)\n", row.id, row.done_runs,
 		       row.planned_runs);
