@@ -276,6 +276,9 @@ static int run_sweep(struct cmd_ctx *ctx, struct sweep_exec *x, struct sweep_row
 	if (strcmp(row->status, "running") && store_sweep_set_status(x->st, row->id, "running", err))
 		return -1;
 	rc = sweep_execute(x, err);
+	if (x->settled && !x->quiet)
+		fprintf(stderr, "harness: repetitions auto: %zu repetition%s not needed (cells' CI within "
+			"+-%.3g%%)\n", x->settled, x->settled == 1 ? "" : "s", p->spec.ci_width * 100);
 	if (rc == 0)
 		return store_sweep_set_status(x->st, row->id, "complete", err);
 	store_sweep_set_status(x->st, row->id, "interrupted", &(struct herr){ 0 });

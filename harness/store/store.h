@@ -142,11 +142,12 @@ struct store_metric_row {
 /* Non-zero from fn stops the walk (EXIT_RUNTIME, out of memory). */
 typedef int (*store_metric_fn)(void *user, const struct store_metric_row *r);
 
-/* Every workload metric of the sweep's measured ok runs, and the process
- * or region metrics whose names are in names (NULL-terminated), ordered
- * by cell, run and the order they were stored in. */
-int store_sweep_metrics(struct store *st, const char *sweep_id, const char *const *names,
-			store_metric_fn fn, void *user, struct herr *err);
+/* Every workload metric of the sweep's measured ok runs (of one cell, or
+ * of all when cell < 0), and the process or region metrics whose names are
+ * in names (NULL-terminated), ordered by cell, run and the order they
+ * were stored in. */
+int store_sweep_metrics(struct store *st, const char *sweep_id, long long cell,
+			const char *const *names, store_metric_fn fn, void *user, struct herr *err);
 /* Measured runs per cell, ok (1) or failed (0). */
 int store_sweep_cell_counts(struct store *st, const char *sweep_id,
 			    int (*fn)(void *user, long long cell, int ok, long long n), void *user,

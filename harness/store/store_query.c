@@ -54,6 +54,7 @@ static char *metrics_sql(const char *const *names)
 	snprintf(sql, len, "SELECT r.id, r.cell, m.scope, m.name, m.value, m.unit, m.better"
 		 " FROM runs r JOIN metrics m ON m.run_id = r.id"
 		 " WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok' AND m.value IS NOT NULL"
+		 "   AND (?2 < 0 OR r.cell = ?2)"
 		 "   AND (m.scope = 'workload' OR (m.scope IN ('process', 'region') AND m.name IN (''");
 	for (size_t i = 0; i < n; i++)
 		strcat(sql, ",?");
@@ -61,8 +62,8 @@ static char *metrics_sql(const char *const *names)
 	return sql;
 }
 
-int store_sweep_metrics(struct store *st, const char *sweep_id, const char *const *names,
-			store_metric_fn fn, void *user, struct herr *err)
+int store_sweep_metrics(struct store *st, const char *sweep_id, long long cell,
+			const char *const *names, store_metric_fn fn, void *user, struct herr *err)
 {
 	char *sql = metrics_sql(names);
 	sqlite3_stmt *s;
@@ -76,8 +77,9 @@ int store_sweep_metrics(struct store *st, const char *sweep_id, const char *cons
 	}
 	free(sql);
 	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, cell);
 	for (int i = 0; names && names[i]; i++)
-		sqlite3_bind_text(s, i + 2, names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, i + 3, names[i], -1, SQLITE_STATIC);
 	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
 		struct store_metric_row r = {
 			.run_id = col_text(s, 0), .cell = sqlite3_column_int64(s, 1),

@@ -1,9 +1,11 @@
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "analysis/stats.h"
 #include "core/signals.h"
 #include "sweep/exec.h"
 #include "sweep/progress.h"
@@ -243,6 +245,102 @@ static void on_note(void *user, const char *line)
 	progress_note(&w->pg, "%s", line);
 }
 
+/* ---- repetitions = auto ---- */
+
+struct cell_values {
+	const char *metric;	/* NULL: the first workload result with a direction */
+	char chosen[96];
+	char run[37];
+	int rank;		/* of the value taken for the current run: lower wins */
+	double *v;
+	size_t n, cap;
+};
+
+/* The workload's own figure first, then the measured region, then the
+ * whole process: the same preference as the tables'. */
+static int scope_rank(const char *scope)
+{
+	return !strcmp(scope, "workload") ? 0 : !strcmp(scope, "region") ? 1 : 2;
+}
+
+static int take_value(void *user, const struct store_metric_row *m)
+{
+	struct cell_values *cv = user;
+	int rank = scope_rank(m->scope);
+
+	if (!cv->metric && !*cv->chosen && rank == 0 && strcmp(m->better, "none"))
+		snprintf(cv->chosen, sizeof(cv->chosen), "%s", m->name);
+	if (strcmp(m->name, cv->metric ? cv->metric : cv->chosen))
+		return 0;
+	if (strcmp(m->run_id, cv->run)) {	/* a new run: one value each */
+		double *g = cv->n < cv->cap ? cv->v : realloc(cv->v, (cv->cap = cv->cap * 2 + 8) * sizeof(*g));
+
+		if (!g)
+			return -1;
+		cv->v = g;
+		cv->v[cv->n++] = m->value;
+		snprintf(cv->run, sizeof(cv->run), "%s", m->run_id);
+		cv->rank = rank;
+	} else if (rank < cv->rank) {
+		cv->v[cv->n - 1] = m->value;
+		cv->rank = rank;
+	}
+	return 0;
+}
+
+/* 1 when the 95% CI of the cell's median is within +-ci_width of it
+ * (from the runs stored so far), 0 when it is not, -1 on error. */
+static int cell_settled(const struct sweep_exec *x, size_t cell, struct herr *err)
+{
+	const struct sweep_spec *s = &x->plan->spec;
+	const char *names[] = { s->ci_metric, NULL };
+	struct cell_values cv = { .metric = s->ci_metric };
+	struct stats_summary sum;
+	struct stats_boot boot;
+	int settled = 0;
+
+	if (store_sweep_metrics(x->st, x->sweep_id, (long long)cell, names, take_value, &cv, err))
+		return -1;
+	stats_boot_default(&boot);
+	if (cv.n >= 2 && stats_summarize(cv.v, cv.n, &boot, &sum, err) == 0)
+		settled = sum.median != 0 ? (sum.ci_hi - sum.ci_lo) / 2 <= s->ci_width * fabs(sum.median)
+					  : sum.ci_hi == sum.ci_lo;
+	free(cv.v);
+	return settled;
+}
+
+/* Drop from a batch the conditional repetitions of cells already settled
+ * (checked once per cell and batch); they count as done, not as run. */
+static int drop_settled(struct sweep_exec *x, struct batch *b, struct herr *err)
+{
+	size_t kept = 0;
+	signed char *state = calloc(x->plan->ncells + 1, 1);	/* 0 unknown, 1 settled, -1 not */
+
+	if (!state)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	for (size_t k = 0; k < b->n; k++) {
+		const struct plan_entry *e = &x->plan->order[b->entries[k]];
+		int st;
+
+		if (e->conditional && !state[e->cell]) {
+			if ((st = cell_settled(x, e->cell, err)) < 0) {
+				free(state);
+				return -1;
+			}
+			state[e->cell] = st ? 1 : -1;
+		}
+		if (e->conditional && state[e->cell] > 0) {
+			x->done[b->entries[k]] = 1;
+			x->settled++;
+			continue;
+		}
+		b->entries[kept++] = b->entries[k];
+	}
+	b->n = kept;
+	free(state);
+	return 0;
+}
+
 /* ---- execution ---- */
 
 static void variants_free(struct target_variant *tv, size_t n)
@@ -294,13 +392,20 @@ static struct target_variant *variants_of(const struct sweep_exec *x, const stru
 	return tv;
 }
 
-static int run_batch(struct sweep_exec *x, struct target *t, const struct batch *b, struct herr *err)
+static int run_batch(struct sweep_exec *x, struct target *t, struct batch *b, struct herr *err)
 {
 	struct target_run *runs = calloc(b->n + 1, sizeof(*runs));
 	char **settings = calloc(b->n + 1, sizeof(*settings));
 	struct herr e = { 0 };
 	int rc = runs && settings ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
 
+	if (!rc && x->plan->spec.reps_auto)
+		rc = drop_settled(x, b, err);
+	if (!rc && b->n == 0) {
+		free(runs);
+		free(settings);
+		return 0;
+	}
 	for (size_t k = 0; !rc && k < b->n; k++) {
 		if (!(settings[k] = sweep_settings(x, b->entries[k])))
 			rc = herr_set(err, EXIT_RUNTIME, "out of memory");

@@ -22,6 +22,7 @@ struct sweep_exec {
 	int locked;		/* journal (and the machine's knob lock) held */
 	long long wait_s;	/* for the lock: < 0 forever, 0 not at all */
 	size_t made, failed;	/* this invocation */
+	size_t settled;		/* repetitions = auto: conditional runs not needed */
 };
 
 /* The union of the knobs the plan's variants set on this machine, for

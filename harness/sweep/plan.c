@@ -243,6 +243,7 @@ static void add_entry(struct sweep_plan *p, size_t cell, int rep, int warmup)
 	p->order[p->norder].cell = cell;
 	p->order[p->norder].rep = rep;
 	p->order[p->norder].warmup = warmup;
+	p->order[p->norder].conditional = !warmup && p->spec.reps_auto && rep >= p->spec.reps_min;
 	p->norder++;
 }
 
@@ -459,6 +460,10 @@ char *plan_json(const struct sweep_plan *p)
 	json_object_set_new(o, "name", json_string(s->name));
 	json_object_set_new(o, "target", json_string(s->target));
 	json_object_set_new(o, "repetitions", json_integer(s->reps));
+	if (s->reps_auto)
+		json_object_set_new(o, "repetitions_auto",
+				    json_pack("{s:i, s:i, s:f, s:s?}", "min", s->reps_min, "max", s->reps,
+					      "ci_width", s->ci_width, "ci_metric", s->ci_metric));
 	json_object_set_new(o, "warmup", json_integer(s->warmup));
 	json_object_set_new(o, "order_kind", json_string(s->order == ORDER_INTERLEAVED ? "interleaved" : "grouped"));
 	json_object_set_new(o, "seed", json_integer((json_int_t)s->seed));
@@ -541,8 +546,9 @@ static void print_order(const struct sweep_plan *p, FILE *out)
 		char name[300];
 
 		plan_cell_name(p, p->order[i].cell, name, sizeof(name));
-		fprintf(out, "  %5zu  cell %-4zu %s %d  %s\n", i + 1, p->order[i].cell,
-			p->order[i].warmup ? "warm-up" : "rep    ", p->order[i].rep + 1, name);
+		fprintf(out, "  %5zu  cell %-4zu %s %d%s  %s\n", i + 1, p->order[i].cell,
+			p->order[i].warmup ? "warm-up" : "rep    ", p->order[i].rep + 1,
+			p->order[i].conditional ? "?" : "", name);
 	}
 	if (shown < p->norder)
 		fprintf(out, "  ... %zu more\n", p->norder - shown);
@@ -560,8 +566,14 @@ void plan_print(const struct sweep_plan *p, double est_s, const char *db_path, F
 	if (s->timeout_s)
 		snprintf(tmo, sizeof(tmo), "%u s", s->timeout_s);
 	fprintf(out, "sweep %s (%s, content hash %s)\n", s->name, s->file, s->hash);
-	fprintf(out, "target %s; %d repetition%s and %d warm-up run%s per cell\n", s->target, s->reps,
-		s->reps == 1 ? "" : "s", s->warmup, s->warmup == 1 ? "" : "s");
+	if (s->reps_auto)
+		fprintf(out, "target %s; repetitions auto: %d to %d per cell, more while the 95%% CI of the "
+			"median of %s is wider than +-%.3g%% (runs marked ?); %d warm-up run%s per cell\n",
+			s->target, s->reps_min, s->reps, s->ci_metric ? s->ci_metric : "the workload's "
+			"primary result", s->ci_width * 100, s->warmup, s->warmup == 1 ? "" : "s");
+	else
+		fprintf(out, "target %s; %d repetition%s and %d warm-up run%s per cell\n", s->target,
+			s->reps, s->reps == 1 ? "" : "s", s->warmup, s->warmup == 1 ? "" : "s");
 	fprintf(out, "noise: aslr %s, drop_caches %s, cpus %s%s%s%s, governor %s (now %s), interval %u ms, timeout %s\n",
 		s->aslr_off ? "off" : "on", s->drop_caches ? "yes" : "no", s->cpus ? s->cpus : "none",
 		s->cpus ? " (PUs " : "", s->cpus ? p->cpuset : "", s->cpus ? (s->membind ? ", memory bound)" : ")") : "",
@@ -571,6 +583,16 @@ void plan_print(const struct sweep_plan *p, double est_s, const char *db_path, F
 	print_cells(p, out);
 	print_order(p, out);
 	plan_format_duration(est_s, d, sizeof(d));
+	if (s->reps_auto) {	/* from the minimum repetitions to the most */
+		double least = 0;
+		char m[64], most[64];
+
+		for (size_t i = 0; i < p->norder; i++)
+			least += p->order[i].conditional ? 0 : p->cells[p->order[i].cell].est_s;
+		plan_format_duration(least, m, sizeof(m));
+		snprintf(most, sizeof(most), "%s", d);
+		snprintf(d, sizeof(d), "%s to %s", m, most);
+	}
 	fprintf(out, "estimated duration: %s (%zu of %zu parameter sets timed from earlier runs%s%s",
 		d, known, p->ngroups, db_path ? " in " : "", db_path ? db_path : "");
 	if (known < p->ngroups)

@@ -27,6 +27,7 @@ struct plan_entry {
 	size_t cell;
 	int rep;
 	int warmup;
+	int conditional;	/* repetitions = auto: run only while the cell's CI is too wide */
 };
 
 struct target_ops;

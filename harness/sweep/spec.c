@@ -209,6 +209,25 @@ static int parse_uint(struct parser *p, const char *key, const char *v, long lon
 	return 0;
 }
 
+/* "2%" or "0.02": a relative width in (0, 1). */
+static int parse_percent(struct parser *p, const char *key, const char *v, double *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(v, &end);
+	if (end != v && *end == '%' && !end[1])
+		d /= 100;
+	else if (end == v || *end)
+		d = -1;
+	if (errno || !(d > 0 && d < 1))
+		return perr(p, p->line, "%s = '%s': expected a width such as 2%% (or 0.02), above 0 "
+			    "and below 100%%", key, v);
+	*out = d;
+	return 0;
+}
+
 static int parse_bool(struct parser *p, const char *key, const char *v, int *out)
 {
 	static const char *const yes[] = { "yes", "on", "true", "1" };
@@ -242,8 +261,21 @@ static int sweep_key(struct parser *p, const char *k, const char *v)
 		return 0;	/* for the reader of the file */
 	if (!strcmp(k, "target"))
 		return s->target_line = p->line, set_str(p, &s->target, v);
-	if (!strcmp(k, "repetitions"))
-		return parse_uint(p, k, v, 1, 10000, &n) ? -1 : (s->reps = (int)n, 0);
+	if (!strcmp(k, "repetitions")) {
+		s->reps_line = p->line;
+		if (!strcmp(v, "auto"))
+			return s->reps_auto = 1, 0;
+		return parse_uint(p, k, v, 1, 10000, &n) ? -1 : (s->reps = (int)n, s->reps_set = 1, 0);
+	}
+	if (!strcmp(k, "repetitions_min"))
+		return parse_uint(p, k, v, 2, 10000, &n) ? -1 : (s->reps_min = (int)n, s->auto_line = p->line, 0);
+	if (!strcmp(k, "repetitions_max"))
+		return parse_uint(p, k, v, 2, 10000, &n) ? -1 : (s->reps = (int)n, s->reps_set = 1,
+								     s->auto_line = p->line, 0);
+	if (!strcmp(k, "ci_width"))
+		return parse_percent(p, k, v, &s->ci_width) ? -1 : (s->auto_line = p->line, 0);
+	if (!strcmp(k, "ci_metric"))
+		return s->auto_line = p->line, set_str(p, &s->ci_metric, v);
 	if (!strcmp(k, "warmup"))
 		return parse_uint(p, k, v, 0, 100, &n) ? -1 : (s->warmup = (int)n, 0);
 	if (!strcmp(k, "seed"))
@@ -273,7 +305,7 @@ static int sweep_key(struct parser *p, const char *k, const char *v)
 	if (!strcmp(k, "governor"))
 		return s->governor_line = p->line, set_str(p, &s->governor, v);
 	return perr(p, p->line, "unknown key '%s' in [sweep] (keys: name description target repetitions "
-		    "warmup order seed aslr drop_caches cpus membind governor interval timeout)", k);
+		    "repetitions_min repetitions_max ci_width ci_metric warmup order seed aslr drop_caches cpus membind governor interval timeout)", k);
 }
 
 static int add_knob(struct parser *p, struct sweep_variant *var, const char *v)
@@ -447,10 +479,35 @@ static char *default_name(const char *file)
 	return strdup(*buf ? buf : "sweep");
 }
 
+/* repetitions = auto: bounds in order, auto-only keys only with it. */
+static int finish_reps(struct parser *p)
+{
+	struct sweep_spec *s = p->s;
+
+	if (!s->reps_auto) {
+		if (s->auto_line)
+			return perr(p, s->auto_line, "repetitions_min, repetitions_max, ci_width and "
+				    "ci_metric go with repetitions = auto");
+		return 0;
+	}
+	if (!s->reps_min)
+		s->reps_min = 5;
+	if (!s->reps_set)
+		s->reps = 30;
+	if (!s->ci_width)
+		s->ci_width = 0.02;
+	if (s->reps_min > s->reps)
+		return perr(p, s->auto_line ? s->auto_line : s->reps_line, "repetitions_min = %d is above "
+			    "repetitions_max = %d", s->reps_min, s->reps);
+	return 0;
+}
+
 static int finish(struct parser *p)
 {
 	struct sweep_spec *s = p->s;
 
+	if (finish_reps(p))
+		return -1;
 	if (!s->line)
 		return perr(p, p->line ? p->line : 1, "no [sweep] section");
 	if (!s->nworkloads)
@@ -570,6 +627,7 @@ void spec_free(struct sweep_spec *s)
 	free(s->text);
 	free(s->name);
 	free(s->target);
+	free(s->ci_metric);
 	free(s->cpus);
 	free(s->governor);
 	memset(s, 0, sizeof(*s));

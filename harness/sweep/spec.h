@@ -56,8 +56,18 @@ struct sweep_spec {
 	char *name;
 	char *target;
 	int target_line;
-	int reps;
+	int reps;		/* with reps_auto: the most a cell may get */
 	int warmup;		/* warm-up runs per cell */
+	/* repetitions = auto: each cell gets reps_min, then one more per round
+	 * until the 95% CI of its median of ci_metric (NULL: the workload's
+	 * primary result) is within +-ci_width (relative), or reps. */
+	int reps_auto;
+	int reps_min;
+	double ci_width;
+	char *ci_metric;
+	int reps_line;		/* of repetitions = */
+	int reps_set;		/* repetitions or repetitions_max given */
+	int auto_line;		/* of the last auto-only key; 0: none */
 	enum sweep_order order;
 	uint64_t seed;
 	int aslr_off;

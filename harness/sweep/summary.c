@@ -136,7 +136,7 @@ static int load_metrics(struct summary *sm, struct store *st, const char *sweep_
 {
 	struct loader l = { .sm = sm };
 
-	if (store_sweep_metrics(st, sweep_id, key_names + 1, take_row, &l, err))
+	if (store_sweep_metrics(st, sweep_id, -1, key_names + 1, take_row, &l, err))
 		return -1;
 	return flush_run(sm, &l.rv) ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
 }
