@@ -66,7 +66,9 @@ static void csv_comparison_row(const struct report *r, const struct rpt_row *row
 	csv_str(out, row->emulated ? "1" : "0", 0);
 	csv_str(out, r->cols[c].label, 0);
 	csv_str(out, r->cols[r->base].label, 0);
-	snprintf(num, sizeof(num), "%zu,%zu", cell->n, cell->missing);
+	snprintf(num, sizeof(num), "%zu", cell->n);
+	csv_str(out, num, 0);
+	snprintf(num, sizeof(num), "%zu", cell->missing);
 	csv_str(out, num, 0);
 	csv_num(out, cell->s.median, s);
 	csv_num(out, cell->s.ci_lo, s);
