@@ -6,8 +6,10 @@
 #include <fnmatch.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis/report.h"
 #include "targets/target.h"
@@ -596,45 +598,92 @@ static int cmp_rows(const void *a, const void *b)
 
 /* ---- statistics ---- */
 
-static int summarize(struct report *r, struct herr *err)
+/* Summaries and comparisons of one row. Rows are independent (each
+ * bootstrap is seeded on its own), so they are spread over threads: at
+ * 10,000 runs the bootstrap is most of a report's time. */
+static int row_stats(struct report *r, struct rpt_row *row, struct herr *err)
 {
+	struct compare_opts o = r->cmp;
+	struct rpt_cell *base = &row->cells[r->base];
 	struct stats_boot boot;
 
 	stats_boot_default(&boot);
-	for (size_t i = 0; i < r->nrows; i++)
-		for (size_t c = 0; c < r->ncols; c++) {
-			struct rpt_cell *cell = &r->rows[i].cells[c];
+	o.better = row->better;
+	for (size_t c = 0; c < r->ncols; c++) {
+		struct rpt_cell *cell = &row->cells[c];
 
-			if (cell->n && stats_summarize(cell->v, cell->n, &boot, &cell->s, err))
-				return herr_wrap(err, "%s of %s", r->rows[i].name,
-						 r->groups[r->rows[i].group].label);
-		}
+		if (cell->n && stats_summarize(cell->v, cell->n, &boot, &cell->s, err))
+			return -1;
+		if (row->hidden || c == r->base || !cell->n || !base->n)
+			continue;
+		if (compare_samples(base->v, base->n, cell->v, cell->n, &o, &cell->c, err))
+			return -1;
+		cell->have_c = 1;
+	}
 	return 0;
 }
 
+struct stats_job {
+	struct report *r;
+	size_t next;		/* the next row to take (atomic) */
+	size_t failed_row;	/* the first row that failed, or nrows */
+	struct herr err;
+	pthread_mutex_t lock;
+};
+
+static void *stats_worker(void *arg)
+{
+	struct stats_job *j = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED)) < j->r->nrows) {
+		struct herr e = { 0 };
+
+		if (row_stats(j->r, &j->r->rows[i], &e)) {
+			pthread_mutex_lock(&j->lock);
+			if (i < j->failed_row) {
+				j->failed_row = i;
+				j->err = e;
+			}
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+	return NULL;
+}
+
+static int summarize(struct report *r, struct herr *err)
+{
+	struct stats_job j = { .r = r, .failed_row = r->nrows };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_t th[8];
+	size_t n = cpus > 8 ? 8 : cpus > 1 ? (size_t)cpus : 1, started = 0;
+
+	pthread_mutex_init(&j.lock, NULL);
+	for (size_t t = 1; t < n; t++)
+		if (pthread_create(&th[started], NULL, stats_worker, &j) == 0)
+			started++;
+	stats_worker(&j);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	pthread_mutex_destroy(&j.lock);
+	if (j.failed_row < r->nrows) {
+		*err = j.err;
+		return herr_wrap(err, "%s of %s", r->rows[j.failed_row].name,
+				 r->groups[r->rows[j.failed_row].group].label);
+	}
+	return 0;
+}
+
+/* Benjamini-Hochberg over every comparison of the report, then each
+ * verdict re-decided with its q. */
 static int compare_all(struct report *r, struct herr *err)
 {
 	struct comparison *all;
 	size_t m = 0, k = 0;
 
-	for (size_t i = 0; i < r->nrows; i++) {
-		struct rpt_row *row = &r->rows[i];
-		struct rpt_cell *base = &row->cells[r->base];
-
-		if (row->hidden || !base->n)
-			continue;
-		r->cmp.better = row->better;
-		for (size_t c = 0; c < r->ncols; c++) {
-			struct rpt_cell *cell = &row->cells[c];
-
-			if (c == r->base || !cell->n)
-				continue;
-			if (compare_samples(base->v, base->n, cell->v, cell->n, &r->cmp, &cell->c, err))
-				return herr_wrap(err, "%s of %s", row->name, r->groups[row->group].label);
-			cell->have_c = 1;
-			m++;
-		}
-	}
+	for (size_t i = 0; i < r->nrows; i++)
+		for (size_t c = 0; c < r->ncols; c++)
+			m += r->rows[i].cells[c].have_c;
 	if (!m)
 		return 0;
 	if (!(all = malloc(m * sizeof(*all))))
