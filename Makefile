@@ -44,7 +44,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: all help check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads run install clean distclean guest-arm64 check-qemu bench-boot
+.PHONY: all help check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report run install clean distclean guest-arm64 check-qemu bench-boot
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -57,6 +57,7 @@ help:
 	@echo "make guest-arm64      the arm64 build the qemu guest runs, in $(O)-arm64/"
 	@echo "make bench-boot       QEMU start to the first workload (target <= 3 s)"
 	@echo "make bench      print measurement-overhead figures"
+	@echo "make bench-report     time harness report over 10,000 runs, text and HTML (goal < 2 s)"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
 	@echo "make check-warnings   gcc and clang builds with -Werror"
 	@echo "make cross-arm64      arm64 build in build-arm64/ (Debian multiarch libraries)"
@@ -138,6 +139,10 @@ check: config.mk
 
 bench: all
 	@HARNESS_BUILD=$(O) bench/overhead
+
+# harness report over a synthetic 10,000-run sweep (bench/report_db.py).
+bench-report: all
+	@HARNESS_BUILD=$(O) bench/report
 
 # The main job: sweeps/default.ini on target qemu (4k, 64k and mthp-64k
 # kernels, built into the cache on first use, booted in qemu-system-aarch64).

@@ -222,11 +222,14 @@ static int write_script(struct html *h)
 	fprintf(h->gp, "set terminal svg size 640,360 dynamic noenhanced font 'sans,11'\n"
 		"set style fill solid 0.5\nset boxwidth 0.6\nset grid ytics\nset key outside right\n"
 		"set format y '%%g'\n");
-	if (bar_charts(h) || latency_chart(h))
+	/* The curves first: they say most at a glance. */
+	if (latency_chart(h))
 		return -1;
 	for (size_t g = 0; g < h->r->ngroups; g++)
 		if (series_chart(h, g, "mem.Rss", "RSS") || series_chart(h, g, "mem.VmPTE", "page-table bytes"))
 			return -1;
+	if (bar_charts(h))
+		return -1;
 	return ferror(h->gp) ? -1 : 0;
 }
 
@@ -271,7 +274,7 @@ static const char style[] =
 	"td.n{text-align:right;font-family:monospace;white-space:pre}"
 	"td.better{background:#d8f0d8}td.worse{background:#f6d4d4}td.changed{background:#e4e0f6}"
 	"td.same{background:#eef4ff}figure{display:inline-block;margin:0.5em}"
-	"figure svg{width:640px;height:360px}figcaption{font-size:12px}"
+	"figure svg{width:480px;height:270px}figcaption{font-size:12px}"
 	"pre{background:#f6f6f6;padding:0.5em}";
 
 static const char *cell_class(const struct rpt_cell *c)
