@@ -131,7 +131,7 @@ const char *report_inconclusive_why(const struct comparison *c, char *buf, size_
 
 void report_row_label(const struct rpt_row *row, char *out, size_t n)
 {
-	if (row->scope == SCOPE_WORKLOAD)
+	if (row->scope == SCOPE_WORKLOAD && *row->unit)
 		snprintf(out, n, "%s [%s]%s", row->name, row->unit, row->emulated ? " (emulated)" : "");
 	else
 		snprintf(out, n, "%s%s%s", row->name, row->scope == SCOPE_REGION ? " (region)" : "",
