@@ -44,7 +44,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads run install clean distclean guest-arm64 check-qemu bench-boot
+.PHONY: all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report run install clean distclean guest-arm64 check-qemu bench-boot
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -58,6 +58,7 @@ help:
 	@echo "make bench-boot       QEMU start to the first workload (target <= 3 s)"
 	@echo "make bench      print measurement-overhead figures"
 	@echo "make metrics-doc      regenerate docs/metrics.md's table from harness/measure/metric_table.c"
+	@echo "make bench-report     time harness report over 10,000 runs, text and HTML (goal < 2 s)"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
 	@echo "make check-warnings   gcc and clang builds with -Werror"
 	@echo "make cross-arm64      arm64 build in build-arm64/ (Debian multiarch libraries)"
@@ -139,6 +140,10 @@ check: config.mk
 
 bench: all
 	@HARNESS_BUILD=$(O) bench/overhead
+
+# harness report over a synthetic 10,000-run sweep (bench/report_db.py).
+bench-report: all
+	@HARNESS_BUILD=$(O) bench/report
 
 # The main job: sweeps/default.ini on target qemu (4k, 64k and mthp-64k
 # kernels, built into the cache on first use, booted in qemu-system-aarch64).

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "analysis/report_run.h"
+#include "analysis/stats.h"
 #include "targets/target.h"
 
 void run_report_init(struct run_report *rep)
@@ -89,6 +90,43 @@ static int emulated(const struct run_report *rep, const struct metric *m)
 			!strncmp(m->name, "cpu.", 4));
 }
 
+static void print_num(double v, FILE *out)
+{
+	if (v == (double)(long long)v && v < 1e15 && v > -1e15)
+		fprintf(out, " %14lld", (long long)v);
+	else
+		fprintf(out, " %14.6g", v);
+}
+
+/* The aggregate beside the runs: median and the bootstrap 95% CI of the
+ * median (analysis/stats.h) of the runs that measured the metric. */
+static void print_aggregate(const struct run_report *rep, const char *name, int workload_scope,
+			    FILE *out)
+{
+	struct stats_summary s;
+	struct stats_boot boot;
+	struct herr e = { 0 };
+	double *v = malloc((rep->n + 1) * sizeof(double));
+	size_t n = 0;
+
+	for (size_t i = 0; v && i < rep->n; i++) {
+		const struct metric *m = workload_scope
+			? mset_find(&rep->runs[i].metrics, SCOPE_WORKLOAD, name)
+			: pick(&rep->runs[i], name);
+
+		if (m && (m->status == MS_OK || m->status == MS_SCALED) && !strcmp(rep->runs[i].status, "ok"))
+			v[n++] = m->value;
+	}
+	stats_boot_default(&boot);
+	if (n && stats_summarize(v, n, &boot, &s, &e) == 0) {
+		print_num(s.median, out);
+		fprintf(out, "  [%.4g, %.4g]", s.ci_lo, s.ci_hi);
+	} else {
+		fprintf(out, " %14s", "-");
+	}
+	free(v);
+}
+
 static void print_row(const struct run_report *rep, const char *name, int workload_scope,
 		      FILE *out)
 {
@@ -117,6 +155,8 @@ static void print_row(const struct run_report *rep, const char *name, int worklo
 		if (m && (m->status == MS_NOT_MEASURED || m->status == MS_NOT_COUNTED))
 			reason = m->reason;
 	}
+	if (rep->n > 1)
+		print_aggregate(rep, name, workload_scope, out);
 	fputc('\n', out);
 	if (reason)
 		fprintf(out, "  (%s)\n", reason);
@@ -132,6 +172,8 @@ static void print_table(const struct run_report *rep, FILE *out)
 	fprintf(out, "%-24s %-8s", "metric", "unit");
 	for (size_t i = 0; i < rep->n; i++)
 		fprintf(out, " %14.8s", rep->runs[i].id);
+	if (rep->n > 1)
+		fprintf(out, " %14s  %s", "median", "95% CI of the median");
 	fputc('\n', out);
 	for (size_t i = 0; ok && i < ok->metrics.n; i++)
 		if (ok->metrics.v[i].scope == SCOPE_WORKLOAD)

@@ -14,6 +14,7 @@ extern const struct cmd_spec cmd_show;
 extern const struct cmd_spec cmd_events;
 extern const struct cmd_spec cmd_sweep;
 extern const struct cmd_spec cmd_sweeps;
+extern const struct cmd_spec cmd_report;
 extern const struct cmd_spec cmd_tag;
 extern const struct cmd_spec cmd_kernel;
 extern const struct cmd_spec cmd_agent;
@@ -25,6 +26,7 @@ const struct cmd_spec *const harness_commands[] = {
 	&cmd_events,
 	&cmd_sweep,
 	&cmd_sweeps,
+	&cmd_report,
 	&cmd_tag,
 	&cmd_kernel,
 	&cmd_agent,

@@ -95,6 +95,11 @@ int store_sweep_set_status(struct store *st, const char *id, const char *status,
 int store_sweep_slots(struct store *st, const char *id,
 		      int (*fn)(void *user, long long cell, int warmup, int rep), void *user,
 		      struct herr *err);
+/* The newest complete sweep of a file's content (file hash), on any
+ * machine or kernel; the newest unfinished one when none is complete.
+ * Returns 1 and fills row, 0 when none, -1 on error. */
+int store_sweep_latest(struct store *st, const char *file_hash, struct sweep_row *row,
+		       struct herr *err);
 /* Every sweep, newest first (file_text and plan_json left NULL). */
 int store_sweep_list(struct store *st, struct sweep_row **rows, size_t *n, struct herr *err);
 void store_sweep_row_free(struct sweep_row *row);
@@ -171,5 +176,55 @@ int store_sweep_cell_values(struct store *st, const char *sweep_id, const char *
 int store_sweep_page_sizes(struct store *st, const char *sweep_id,
 			   int (*fn)(void *user, long long cell, const char *name, double v),
 			   void *user, struct herr *err);
+
+/* ---- reading for reports (store_report.c) ---- */
+
+/* A measured run of a sweep with where it ran. Strings live until fn
+ * returns. */
+struct store_report_run {
+	const char *id, *sweep_id;
+	long long cell;
+	int rep;
+	const char *variant, *workload, *params_json;
+	const char *status, *reason;	/* reason "" when ok */
+	const char *target;
+	const char *kernel_id, *kernel_release, *machine_id, *hostname;
+	long long page_size;
+	int64_t started_ns, ended_ns;
+};
+/* Every measured (not warm-up) run of the sweep, in the sweep's order. */
+int store_report_runs(struct store *st, const char *sweep_id,
+		      int (*fn)(void *user, const struct store_report_run *r), void *user,
+		      struct herr *err);
+
+struct store_report_metric {
+	const char *run_id, *scope, *name, *unit, *kind, *better, *status, *reason;
+	double value;
+	int has_value;		/* 0: not measured or not counted (reason says why) */
+};
+/* Which metrics: names (NULL-terminated, any scope) plus every workload
+ * metric when workload is set; or, when glob is given, the names matching
+ * it (GLOB, case-sensitive); all of them when glob is "*". */
+struct store_metric_filter {
+	const char *const *names;
+	int workload;
+	const char *glob;
+};
+/* The filtered metrics of the sweep's measured runs, run by run in the
+ * sweep's order, each run's in the order they were stored. */
+int store_report_metrics(struct store *st, const char *sweep_id,
+			 const struct store_metric_filter *f,
+			 int (*fn)(void *user, const struct store_report_metric *m), void *user,
+			 struct herr *err);
+/* The samples of one run's series, in time order. */
+int store_report_series(struct store *st, const char *run_id, const char *name,
+			int (*fn)(void *user, int64_t t_ns, double v), void *user,
+			struct herr *err);
+/* What the runs of a sweep ran on, as JSON objects, one per distinct
+ * machine ("machine"), kernel ("kernel") and variant definition
+ * ("variant"), and the distinct noise settings ("noise"). */
+int store_report_context(struct store *st, const char *sweep_id,
+			 int (*fn)(void *user, const char *what, const char *json), void *user,
+			 struct herr *err);
 
 #endif

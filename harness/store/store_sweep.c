@@ -292,3 +292,10 @@ void store_sweep_rows_free(struct sweep_row *rows, size_t n)
 		store_sweep_row_free(&rows[i]);
 	free(rows);
 }
+
+int store_sweep_latest(struct store *st, const char *file_hash, struct sweep_row *row,
+		       struct herr *err)
+{
+	return one_row(st, WITH_TEXT "WHERE s.file_hash = ?1 ORDER BY (s.status = 'complete') DESC,"
+		       " s.created DESC, s.rowid DESC LIMIT 1", file_hash, row, err);
+}

@@ -108,10 +108,9 @@ struct target_ops {
 		   struct herr *err);
 	int (*stop)(struct target *t, size_t variant, struct herr *err);
 	void (*close)(struct target *t);
-	/* After a sweep's comparison table: what only this target shows;
-	 * NULL for nothing. */
-	int (*after_table)(struct store *st, const struct sweep_plan *p, const char *sweep_id,
-		       FILE *out, struct herr *err);
+	/* No table of its own: a sweep ends with the report's (analysis/
+	 * report.h), which shows the page size booted, mTHP allocations per
+	 * size and marks emulated times from what the runs stored. */
 };
 
 /* A target at work. */

@@ -65,7 +65,7 @@ check "a sysctl knob is applied and stored" test "$(q "$DB" "select count(*) fro
 check "noise controls recorded with every run" test "$(q "$DB" "select count(*) from runs where json_extract(settings_json,'\$.aslr')='off' and json_extract(settings_json,'\$.sweep.name')='two'")" = 12
 check "THP settings restored after the sweep" test "$(thp_state)" = "$thp_before"
 check "journal removed" test ! -e "$HARNESS_STATE/knobs.journal"
-check "comparison table printed with ratios" sh -c "grep -q '^gups size=4m updates=1000' '$T/out.txt' && grep -q 'fault.minor' '$T/out.txt' && grep -q 'x)' '$T/out.txt'"
+check "comparison table printed with ratios and verdict marks" sh -c "grep -q '^gups size=4m updates=1000' '$T/out.txt' && grep -q 'fault.minor' '$T/out.txt' && grep -q '[0-9]x[-+~=?]' '$T/out.txt'"
 check "sweep status complete" test "$(q "$DB" "select status from sweeps")" = complete
 check "plan stored with cells and order" test "$(q "$DB" "select json_array_length(plan_json,'\$.cells') || ':' || json_array_length(plan_json,'\$.order') from sweeps")" = "4:12"
 sid=$(q "$DB" "select id from sweeps")

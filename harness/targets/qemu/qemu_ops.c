@@ -214,5 +214,4 @@ const struct target_ops target_qemu = {
 	.run = qemu_run_boot,
 	.stop = qemu_stop,
 	.close = qemu_close,
-	.after_table = qemu_sweep_summary,
 };

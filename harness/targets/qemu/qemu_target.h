@@ -17,8 +17,5 @@ const char *qemu_variant_kernel(const struct sweep_variant *v);
 /* Plan-time checks for target qemu; fills p->skip. EXIT_USAGE naming
  * file:line. */
 int qemu_plan_check(struct sweep_plan *p, struct herr *err);
-/* mTHP allocations per size and the page size booted, per variant. */
-int qemu_sweep_summary(struct store *st, const struct sweep_plan *p, const char *sweep_id,
-		       FILE *out, struct herr *err);
 
 #endif
