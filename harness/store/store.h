@@ -153,30 +153,6 @@ typedef int (*store_metric_fn)(void *user, const struct store_metric_row *r);
  * were stored in. */
 int store_sweep_metrics(struct store *st, const char *sweep_id, long long cell,
 			const char *const *names, store_metric_fn fn, void *user, struct herr *err);
-/* Measured runs per cell, ok (1) or failed (0). */
-int store_sweep_cell_counts(struct store *st, const char *sweep_id,
-			    int (*fn)(void *user, long long cell, int ok, long long n), void *user,
-			    struct herr *err);
-
-struct store_failed_run {
-	const char *run_id;
-	long long cell;
-	int rep, warmup;
-	const char *reason;
-};
-/* The sweep's failed runs in the order they were made. */
-int store_sweep_failures(struct store *st, const char *sweep_id,
-			 int (*fn)(void *user, const struct store_failed_run *f), void *user,
-			 struct herr *err);
-/* Process-scope metrics named LIKE name_like of measured ok runs. */
-int store_sweep_cell_values(struct store *st, const char *sweep_id, const char *name_like,
-			    int (*fn)(void *user, long long cell, const char *name, double v),
-			    void *user, struct herr *err);
-/* The page size of the kernel each measured ok run ran on (name NULL). */
-int store_sweep_page_sizes(struct store *st, const char *sweep_id,
-			   int (*fn)(void *user, long long cell, const char *name, double v),
-			   void *user, struct herr *err);
-
 /* ---- reading for reports (store_report.c) ---- */
 
 /* A measured run of a sweep with where it ran. Strings live until fn

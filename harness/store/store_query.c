@@ -1,6 +1,6 @@
-/* The queries plans and tables need: past durations for estimates, a
- * sweep's metrics, counts and failures per cell. Each hands rows to a
- * callback, so no SQL and no SQLite type leaves the store. */
+/* The queries plans need: past durations for estimates, a sweep's metrics
+ * per cell (repetitions = auto). Rows go to a callback, so no SQL and no
+ * SQLite type leaves the store; the report's queries are store_report.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,86 +92,4 @@ int store_sweep_metrics(struct store *st, const char *sweep_id, long long cell,
 	}
 	sqlite3_finalize(s);
 	return rc ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
-}
-
-int store_sweep_cell_counts(struct store *st, const char *sweep_id,
-			    int (*fn)(void *user, long long cell, int ok, long long n), void *user,
-			    struct herr *err)
-{
-	sqlite3_stmt *s;
-	int rc = 0;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT cell, status = 'ok', count(*) FROM runs WHERE sweep_id = ?1"
-			       " AND warmup = 0 GROUP BY cell, status", -1, &s, NULL) != SQLITE_OK)
-		return query_error(st, "counting the sweep's runs", err);
-	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
-		rc = fn(user, sqlite3_column_int64(s, 0), sqlite3_column_int(s, 1),
-			sqlite3_column_int64(s, 2));
-	sqlite3_finalize(s);
-	return rc ? herr_set(err, EXIT_RUNTIME, "counting the sweep's runs failed") : 0;
-}
-
-int store_sweep_failures(struct store *st, const char *sweep_id,
-			 int (*fn)(void *user, const struct store_failed_run *f), void *user,
-			 struct herr *err)
-{
-	sqlite3_stmt *s;
-	int rc = 0;
-
-	if (sqlite3_prepare_v2(st->db, "SELECT id, cell, rep, warmup, coalesce(reason, '') FROM runs"
-			       " WHERE sweep_id = ?1 AND status = 'failed' ORDER BY seq", -1, &s,
-			       NULL) != SQLITE_OK)
-		return query_error(st, "reading the sweep's failed runs", err);
-	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		struct store_failed_run f = {
-			.run_id = col_text(s, 0), .cell = sqlite3_column_int64(s, 1),
-			.rep = sqlite3_column_int(s, 2), .warmup = sqlite3_column_int(s, 3),
-			.reason = col_text(s, 4),
-		};
-
-		rc = fn(user, &f);
-	}
-	sqlite3_finalize(s);
-	return rc ? herr_set(err, EXIT_RUNTIME, "reading the sweep's failed runs failed") : 0;
-}
-
-typedef int (*cell_value_fn)(void *user, long long cell, const char *name, double v);
-
-/* Rows of (cell, name or NULL, value) for one sweep; ?2 is like when given. */
-static int cell_values(struct store *st, const char *sql, const char *sweep_id, const char *like,
-		       cell_value_fn fn, void *user, const char *what, struct herr *err)
-{
-	sqlite3_stmt *s;
-	int rc = 0;
-
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return query_error(st, what, err);
-	sqlite3_bind_text(s, 1, sweep_id, -1, SQLITE_STATIC);
-	if (like)
-		sqlite3_bind_text(s, 2, like, -1, SQLITE_STATIC);
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW)
-		rc = fn(user, sqlite3_column_int64(s, 0),
-			sqlite3_column_type(s, 1) == SQLITE_NULL ? NULL : col_text(s, 1),
-			sqlite3_column_double(s, 2));
-	sqlite3_finalize(s);
-	return rc ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
-}
-
-int store_sweep_cell_values(struct store *st, const char *sweep_id, const char *name_like,
-			    cell_value_fn fn, void *user, struct herr *err)
-{
-	return cell_values(st, "SELECT r.cell, m.name, m.value FROM runs r JOIN metrics m ON m.run_id = r.id"
-			   " WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok'"
-			   " AND m.scope = 'process' AND m.value IS NOT NULL AND m.name LIKE ?2",
-			   sweep_id, name_like, fn, user, "reading the sweep's metrics", err);
-}
-
-int store_sweep_page_sizes(struct store *st, const char *sweep_id, cell_value_fn fn, void *user,
-			   struct herr *err)
-{
-	return cell_values(st, "SELECT r.cell, NULL, k.page_size FROM runs r JOIN kernels k"
-			   " ON k.id = r.kernel_id WHERE r.sweep_id = ?1 AND r.warmup = 0 AND r.status = 'ok'",
-			   sweep_id, NULL, fn, user, "reading the sweep's kernels", err);
 }
