@@ -21,7 +21,7 @@ static const struct opt_spec kernel_opts[] = {
 	{ "patches", 0, OPT_STRING, "PATH", NULL,
 	  "build, show: patch series (directory, quilt series file or one patch) "
 	  "instead of the variant's" },
-	{ "jobs", 'j', OPT_INT, "N", NULL, "build: make -j N (default: online CPUs)" },
+	{ "jobs", 'j', OPT_INT, "N", NULL, "build: make -j N, 1 to 4096 (default: online CPUs)" },
 	{ "force", 0, OPT_FLAG, NULL, NULL, "build: build even when the cache has the kernel" },
 	{ "quiet", 'q', OPT_FLAG, NULL, NULL, "build: no progress lines, even on a terminal" },
 	{ "all", 0, OPT_FLAG, NULL, NULL, "clean: also remove the extracted kernel sources" },
@@ -51,6 +51,10 @@ static int build_run(struct cmd_ctx *ctx, struct herr *err)
 	char took[32], reuse[96] = "";
 	int hit, rc = -1;
 
+	/* 0 would mean "online CPUs" below: as given, it is no job count. */
+	if (cli_opt(ctx, "jobs")->set && (cli_num(ctx, "jobs") < 1 || cli_num(ctx, "jobs") > 4096))
+		return herr_set(err, EXIT_USAGE, "kernel build: -j %s: 1 to 4096 jobs",
+				cli_str(ctx, "jobs"));
 	if (kbuild_plan(name, &o, &b, err))
 		goto out;
 	hit = b.cached && !o.force;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kernel/variant.h"
 #include "measure/counters.h"
 #include "report_run.h"
 #include "runner.h"
@@ -18,8 +19,8 @@ static const struct opt_spec run_opts[] = {
 	{ "param", 'p', OPT_LIST, "KEY=VALUE", NULL, "workload parameter (see 'harness run WORKLOAD --params')" },
 	{ "reps", 'r', OPT_INT, "N", "1", "repetitions; each is stored as its own run" },
 	{ "seed", 0, OPT_INT, "N", "1", "seed handed to the workload (deterministic data and order)" },
-	{ "interval", 0, OPT_INT, "MS", "100", "sampling interval of smaps_rollup and status" },
-	{ "timeout", 0, OPT_INT, "S", "0", "kill a repetition after S seconds and store it as failed (0: none)" },
+	{ "interval", 0, OPT_INT, "MS", "100", "sampling interval of smaps_rollup and status (1 to 3600000)" },
+	{ "timeout", 0, OPT_INT, "S", "0", "kill a repetition after S seconds and store it as failed (0: none; at most 604800)" },
 	{ "event", 'e', OPT_LIST, "NAME", NULL, "count only these portable counters (see 'harness events'); default all" },
 	{ "no-cgroup", 0, OPT_FLAG, NULL, NULL, "do not put the workload in a cgroup of its own" },
 	{ "params", 0, OPT_FLAG, NULL, NULL, "list the workload's parameters and exit" },
@@ -137,6 +138,25 @@ static int run_qemu(struct cmd_ctx *ctx, const struct run_opts *ro, const char *
 	return rc;
 }
 
+/* --target qemu: the qemu options and the variant are checked here, before
+ * the store is opened; elsewhere a qemu option is an error, not ignored. */
+static int check_target(struct cmd_ctx *ctx, struct herr *err)
+{
+	int qemu = !strcmp(cli_str(ctx, "target"), "qemu");
+	struct kvariant *v;
+	struct qemu_opts o;
+
+	if (qemu_cli_check(ctx, qemu, "run", &o, err))
+		return -1;
+	if (!qemu)
+		return 0;
+	if (!(v = kvariant_load(cli_str(ctx, "variant"), err)))
+		return -1;
+	kvariant_free(v);
+	free(v);
+	return 0;
+}
+
 static int run_run(struct cmd_ctx *ctx, struct herr *err)
 {
 	const struct opt_value *params = cli_opt(ctx, "param");
@@ -159,6 +179,16 @@ static int run_run(struct cmd_ctx *ctx, struct herr *err)
 		return herr_set(err, EXIT_USAGE, "run: --target %s: local or qemu", cli_str(ctx, "target"));
 	if (!strcmp(cli_str(ctx, "target"), "local") && cli_opt(ctx, "variant")->set)
 		return herr_set(err, EXIT_USAGE, "run: --variant boots a kernel: use it with --target qemu");
+	/* The limits of a sweep file's interval and timeout keys; beyond them
+	 * the 32-bit fields of a run would cut the value. */
+	if (cli_num(ctx, "interval") > 3600000)
+		return herr_set(err, EXIT_USAGE, "run: --interval %lld: at most 3600000 ms (an hour)",
+				cli_num(ctx, "interval"));
+	if (cli_num(ctx, "timeout") > 604800)
+		return herr_set(err, EXIT_USAGE, "run: --timeout %lld: at most 604800 s (a week)",
+				cli_num(ctx, "timeout"));
+	if (check_target(ctx, err))
+		return -1;
 	for (size_t i = 0; i < events->nlist; i++)
 		if (!counter_find(events->list[i]))
 			return herr_set(err, EXIT_USAGE,

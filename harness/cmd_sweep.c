@@ -285,11 +285,13 @@ static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 		rc = plan_make(&spec, &plan, err);
 	if (rc == 0) {
 		struct qemu_opts qo;
+		char what[300];
 
-		qemu_cli_opts(ctx, &qo);
+		snprintf(what, sizeof(what), "sweep %s (target %s)", plan.spec.file, plan.spec.target);
+		rc = qemu_cli_check(ctx, !strcmp(plan.spec.target, "qemu"), what, &qo, err);
 		sweep_qemu_set_opts(&qo);
 		x.plan = &plan;
-		if (!dry) {
+		if (rc == 0 && !dry) {
 			/* From the journal on, a signal stops the sweep between
 			 * runs and the knobs are restored: never a bare exit. */
 			runner_catch_signals();

@@ -18,5 +18,10 @@
 
 /* Fill o from the options above (and --quiet when the command has it). */
 void qemu_cli_opts(const struct cmd_ctx *ctx, struct qemu_opts *o);
+/* qemu_cli_opts, then: on target qemu (qemu != 0) the values checked
+ * (qemu_check_opts), elsewhere EXIT_USAGE when any of them was given.
+ * WHAT starts the message ("run", "sweep FILE"). */
+int qemu_cli_check(const struct cmd_ctx *ctx, int qemu, const char *what, struct qemu_opts *o,
+		   struct herr *err);
 
 #endif
