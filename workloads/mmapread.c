@@ -263,6 +263,7 @@ static int run(const struct wl_value *v, uint64_t seed)
 
 static const struct wl_check checks[] = {
 	{ "block", wl_check_size_range_words },
+	{ "dir", wl_check_disk_dir_text },
 };
 
 static const struct wl_spec spec = {

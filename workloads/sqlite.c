@@ -431,7 +431,11 @@ static const struct wl_spec spec = {
 	.run = run,
 };
 
+static const struct wl_check checks[] = {
+	{ "dir", wl_check_disk_dir_text },
+};
+
 int main(int argc, char **argv)
 {
-	return wl_main(&spec, argc, argv);
+	return wl_main_checked(&spec, checks, sizeof(checks) / sizeof(checks[0]), argc, argv);
 }

@@ -318,8 +318,16 @@ static int check_cell(struct sweep_plan *p, struct sweep_cell *cell, struct herr
 	const struct sweep_spec *s = &p->spec;
 	const struct sweep_workload *w = &s->workloads[cell->workload];
 
-	if (workload_check(p->programs[cell->workload], (const char *const *)cell->params,
-			   cell->nparams, s->seed, &cell->params_json, err))
+	int rc, remote = !strcmp(s->target, "qemu");
+
+	/* A guest's paths (dir = /mnt/scratch) are not this machine's. */
+	if (remote)
+		setenv("HARNESS_WL_REMOTE", "1", 1);
+	rc = workload_check(p->programs[cell->workload], (const char *const *)cell->params,
+			    cell->nparams, s->seed, &cell->params_json, err);
+	if (remote)
+		unsetenv("HARNESS_WL_REMOTE");
+	if (rc)
 		return herr_wrap(err, "%s:%d: [workload %s]%s%s", s->file, blame_line(w, err->msg),
 				 w->label, *cell->desc ? " with " : "", cell->desc);
 	return 0;
