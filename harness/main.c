@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "scratch.h"
 #include "sweep/knobs.h"
 #include "target/agent.h"
 
@@ -67,6 +68,9 @@ int main(int argc, char **argv)
 	 * else, whatever the command (sweep/knobs.h). */
 	if (knobs_replay(stderr, &kerr))
 		fprintf(stderr, "harness: %s\n", kerr.msg);
+	/* And the scratch space of workloads killed with it (scratch.h). */
+	if (getpid() != 1)
+		scratch_clean(SCRATCH_DEFAULT_DIR, stderr);
 	if (argc < 2) {
 		fprintf(stderr, "usage: harness COMMAND [OPTION]... (see 'harness help')\n");
 		return EXIT_USAGE;

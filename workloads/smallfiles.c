@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -126,6 +127,10 @@ static int make_dir(struct sf *s, const char *parent)
 	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY);
 	if (s->dirfd < 0)
 		return wl_fail("cannot open %s: %m", s->dir);
+	/* Held until exit, the sticky bit saying so: a harness that can take
+	 * it knows we were killed and removes the directory (harness/scratch.h). */
+	if (flock(s->dirfd, LOCK_EX) || fchmod(s->dirfd, 01700))
+		return wl_fail("cannot lock %s: %m", s->dir);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "runner.h"
+#include "scratch.h"
 #include "sweep/exec.h"
 #include "sweep/progress.h"
 #include "sweep/qemu.h"
@@ -225,6 +226,16 @@ static size_t left_to_do(const struct sweep_exec *x)
 	return n;
 }
 
+/* Scratch left in a cell's own dir= by a run killed with an earlier
+ * harness (main() has cleaned the default one). */
+static void clean_cell_dirs(const struct sweep_plan *p)
+{
+	for (size_t c = 0; c < p->ncells; c++)
+		for (size_t k = 0; k < p->cells[c].nparams; k++)
+			if (!strncmp(p->cells[c].params[k], "dir=", 4))
+				scratch_clean(p->cells[c].params[k] + 4, stderr);
+}
+
 int sweep_execute(struct sweep_exec *x, struct herr *err)
 {
 	struct machine_info mi;
@@ -236,6 +247,7 @@ int sweep_execute(struct sweep_exec *x, struct herr *err)
 		return sweep_execute_qemu(x, err);
 	if (sysinfo_collect(&mi, &ki, err))
 		return -1;
+	clean_cell_dirs(x->plan);
 	runner_catch_signals();
 	progress_init(&pg, stderr, x->quiet, left_to_do(x), x->est_s);
 	rc = set_governor(x, err);
