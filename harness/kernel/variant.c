@@ -389,9 +389,12 @@ int kvariant_parse(const char *file, struct kvariant *v, struct herr *err)
 	v->name = base_name(file);
 	v->kdir = kdir_of(file);
 	ps.f = file_open_regular(file);
-	if (!ps.f)
-		return errno == EINVAL ? herr_set(err, EXIT_USAGE, "variant file %s: not a regular file", file)
-				       : herr_errno(err, EXIT_USAGE, "variant file %s", file);
+	if (!ps.f) {
+		rc = errno == EINVAL ? herr_set(err, EXIT_USAGE, "variant file %s: not a regular file", file)
+				     : herr_errno(err, EXIT_USAGE, "variant file %s", file);
+		kvariant_free(v);	/* as on every other failure */
+		return rc;
+	}
 	rc = ini_parse_stream(reader, &ps, handler, &ps);
 	fclose(ps.f);
 	if (!ps.failed && rc > 0) {
