@@ -5,6 +5,12 @@ CONFIG ?= config.mk
 ifeq ($(SANITIZE),1)
 O ?= build-asan
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),fuzz)
+# libFuzzer builds (clang): every object instrumented, targets linked with
+# the fuzzer's main (tests/fuzz/).
+O ?= build-fuzz
+SAN_FLAGS = -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
 else
 O ?= build
 SAN_FLAGS =
@@ -44,7 +50,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report run install clean distclean guest-arm64 check-qemu bench-boot
+.PHONY: fuzz fuzz-build all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report run install clean distclean guest-arm64 check-qemu bench-boot
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -61,6 +67,7 @@ help:
 	@echo "make bench-report     time harness report over 10,000 runs, text and HTML (goal < 2 s)"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
 	@echo "make check-warnings   gcc and clang builds with -Werror"
+	@echo "make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS=...]  libFuzzer targets (clang, ASan+UBSan) in build-fuzz/"
 	@echo "make cross-arm64      arm64 build in build-arm64/ (Debian multiarch libraries)"
 	@echo "make check-arm64      unit tests of the arm64 build under qemu-user"
 	@echo "make clean      remove the build directories"
@@ -127,6 +134,30 @@ check-arm64: cross-arm64
 check-e2e: all
 	@HARNESS_BUILD=$(O) HARNESS_MAKEFLAGS="O=$(O) SANITIZE=$(SANITIZE)" tests/e2e/run
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), each run FUZZ_SECONDS on a
+# copy of its seed corpus (tests/fuzz/seeds); a crash leaves its input in
+# build-fuzz/crashes/ and fails the target. tests/fuzz/run says more.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+
+$(O)/obj/tests/fuzz/%.o: tests/fuzz/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/fuzz/%: $(O)/obj/tests/fuzz/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(PC_LIBS) -lm
+
+fuzz-build: $(FUZZ_BIN) $(HARNESS) $(WL_BIN)
+
+fuzz: config.mk
+	$(MAKE) SANITIZE=fuzz CC=clang fuzz-build
+	@tests/fuzz/run build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # Warning-free under both compilers: every warning is an error here.
 check-warnings: config.mk
 	$(MAKE) O=build-werror-gcc CC=gcc CFLAGS=-Werror all $(UNIT_BIN:$(O)/%=build-werror-gcc/%)
@@ -188,7 +219,7 @@ install: all $(O)/harness.1
 	fi
 
 clean:
-	rm -rf build build-asan build-werror-gcc build-werror-clang build-arm64
+	rm -rf build build-asan build-werror-gcc build-werror-clang build-arm64 build-fuzz
 
 distclean: clean
 	rm -f config.mk config-arm64.mk

@@ -27,7 +27,7 @@ static const struct opt_spec kernel_opts[] = {
 	OPT_STR("patches", 0, struct kernel_opts, patches, "PATH", NULL,
 		"build, show: patch series (directory, quilt series file or one patch) "
 		"instead of the variant's"),
-	OPT_NUM("jobs", 'j', struct kernel_opts, jobs, "N", NULL, 1, 1024,
+	OPT_NUM("jobs", 'j', struct kernel_opts, jobs, "N", NULL, 1, 4096,
 		"build: make -j N (default: online CPUs)"),
 	OPT_BOOL("force", 0, struct kernel_opts, force, "build: build even when the cache has the kernel"),
 	OPT_BOOL("quiet", 'q', struct kernel_opts, quiet, "build: no progress lines, even on a terminal"),
@@ -213,6 +213,31 @@ static void show_build(const struct kbuild *b)
 		printf("%-12s not built ('harness kernel build %s')\n", "image", b->v->name);
 }
 
+/* Every fragment the build would merge exists and parses: a variant that
+ * cannot be built because of its own file is an input error, not a note. */
+static int check_fragments(const struct kvariant *v, struct herr *err)
+{
+	const struct kvariant *b = v->base;
+
+	for (size_t i = 0; i < b->nfragments; i++) {
+		char *p = kvariant_fragment_path(b, b->fragments[i]);
+		struct kopts o = { 0 };
+		int rc;
+
+		if (!p)
+			return herr_set(err, EXIT_USAGE, "%s:%d: fragment '%s': no such fragment "
+					"(fragments/%s.config)", b->file, b->fragments_line,
+					b->fragments[i], b->fragments[i]);
+		rc = kconfig_read_fragment(p, &o, err);
+		kconfig_free(&o);
+		free(p);
+		if (rc)
+			return herr_wrap(err, "%s:%d: fragment '%s'", b->file, b->fragments_line,
+					 b->fragments[i]);
+	}
+	return 0;
+}
+
 static int show_run(struct cmd_ctx *ctx, struct herr *err)
 {
 	struct kbuild_opts o = { .source = O(ctx)->source, .patches = O(ctx)->patches };
@@ -222,6 +247,11 @@ static int show_run(struct cmd_ctx *ctx, struct herr *err)
 
 	if (!v)
 		return herr_wrap(err, "kernel show %s", ctx->argv[0]);
+	if (check_fragments(v, err)) {
+		kvariant_free(v);
+		free(v);
+		return herr_wrap(err, "kernel show %s", ctx->argv[0]);
+	}
 	show_variant(v);
 	/* What the build would use: a variant whose series or source is
 	 * missing still shows, with the reason it cannot be built. */

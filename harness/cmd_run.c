@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kernel/variant.h"
 #include "measure/counters.h"
 #include "analysis/report_run.h"
 #include "core/signals.h"
@@ -22,13 +23,16 @@ struct run_opts_cli {
 	const char *target, *variant, *db;
 };
 
+/* The kernel variant --variant means when not given. */
+#define DEFAULT_VARIANT "4k"
+
 #define RO struct run_opts_cli
 static const struct opt_spec run_opts[] = {
 	OPT_MULTI("param", 'p', RO, params, "KEY=VALUE", "workload parameter (see 'harness run WORKLOAD --params')"),
 	OPT_NUM("reps", 'r', RO, reps, "N", "1", 1, 100000, "repetitions; each is stored as its own run"),
 	OPT_NUM("seed", 0, RO, seed, "N", "1", 0, INT64_MAX, "seed handed to the workload (deterministic data and order)"),
 	OPT_NUM("interval", 0, RO, interval, "MS", "100", 1, 3600 * 1000, "sampling interval of smaps_rollup and status"),
-	OPT_NUM("timeout", 0, RO, timeout, "S", "0", 0, 30LL * 86400,
+	OPT_NUM("timeout", 0, RO, timeout, "S", "0", 0, 604800,
 		"kill a repetition after S seconds and store it as failed (0: none)"),
 	OPT_MULTI("event", 'e', RO, events, "NAME", "count only these portable counters (see 'harness events'); default all"),
 	OPT_BOOL("no-cgroup", 0, RO, no_cgroup, "do not put the workload in a cgroup of its own"),
@@ -115,7 +119,7 @@ static int run_on_target(struct cmd_ctx *ctx, struct target *t, const char *path
 			 const char *params_json, struct herr *err)
 {
 	const struct run_opts_cli *o = ctx->opts;
-	struct target_variant v = { .name = "", .kernel = o->variant ? o->variant : "4k" };
+	struct target_variant v = { .name = "", .kernel = o->variant ? o->variant : DEFAULT_VARIANT };
 	struct target_run *runs = runs_of(o, ctx->argv[0], path, params_json);
 	int rc;
 
@@ -141,6 +145,18 @@ static int run_on_target(struct cmd_ctx *ctx, struct target *t, const char *path
 	return rc;
 }
 
+/* The kernel variant a booting target will boot, before the store opens. */
+static int check_variant(const char *name, struct herr *err)
+{
+	struct kvariant *v = kvariant_load(name, err);
+
+	if (!v)
+		return -1;
+	kvariant_free(v);
+	free(v);
+	return 0;
+}
+
 /* Everything is validated before the store is opened, so bad input never
  * touches the database. */
 static int check_input(struct cmd_ctx *ctx, const struct target_ops *t, const char *path,
@@ -155,6 +171,8 @@ static int check_input(struct cmd_ctx *ctx, const struct target_ops *t, const ch
 	if (!target_boots(t) && o->variant)
 		return herr_set(err, EXIT_USAGE, "run: --variant boots a kernel; target %s runs on the "
 				"running kernel", t->name);
+	if (target_boots(t) && check_variant(o->variant ? o->variant : DEFAULT_VARIANT, err))
+		return -1;
 	snprintf(what, sizeof(what), "this run's target is %s", t->name);
 	if (cli_check_target_opts(ctx, t, what, err))
 		return -1;

@@ -365,9 +365,9 @@ static int open_store(struct cmd_ctx *ctx, enum store_mode mode, struct store **
 		return mode == STORE_READ && !O(ctx)->resume
 			? 0	/* dry run without a database: no history, nothing to resume */
 			: herr_set(err, EXIT_USAGE, "%s: no such results database", db);
-	if (store_open(db, mode, st, err))
-		return mode == STORE_READ && !O(ctx)->resume ? (*st = NULL, 0) : -1;
-	return 0;
+	/* A database that is there but unusable is an error even for a dry
+	 * run: its history is what the dry run reports. */
+	return store_open(db, mode, st, err);
 }
 
 /* The options of the sweep's target, checked before anything is written;

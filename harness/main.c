@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "machine/knobs.h"
+#include "machine/scratch.h"
 #include "agent/agent.h"
 
 extern const struct cmd_spec cmd_help;
@@ -71,6 +72,9 @@ int main(int argc, char **argv)
 	 * else, whatever the command (sweep/knobs.h). */
 	if (knobs_replay(stderr, &kerr))
 		fprintf(stderr, "harness: %s\n", kerr.msg);
+	/* And the scratch space of workloads killed with it (scratch.h). */
+	if (getpid() != 1)
+		scratch_clean(SCRATCH_DEFAULT_DIR, stderr);
 	if (argc < 2) {
 		fprintf(stderr, "usage: harness COMMAND [OPTION]... (see 'harness help')\n");
 		return EXIT_USAGE;

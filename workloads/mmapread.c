@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "wl.h"
@@ -110,6 +112,10 @@ static int make_file(struct mr *m, const char *dir, int corrupt)
 	m->fd = mkstemp(m->path);
 	if (m->fd < 0)
 		return wl_fail("cannot create a file in %s: %m", dir);
+	/* Held until exit, the sticky bit saying so: stale once we are
+	 * killed (harness/scratch.h). */
+	if (flock(m->fd, LOCK_EX) || fchmod(m->fd, 01600))
+		return wl_fail("cannot lock %s: %m", m->path);
 	if (write_file(m) || (corrupt && corrupt_file(m)))
 		return 1;
 	if (wl_evict(m->fd))
@@ -263,6 +269,7 @@ static int run(const struct wl_value *v, uint64_t seed)
 
 static const struct wl_check checks[] = {
 	{ "block", wl_check_size_range_words },
+	{ "dir", wl_check_disk_dir_text },
 };
 
 static const struct wl_spec spec = {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -126,6 +127,10 @@ static int make_dir(struct sf *s, const char *parent)
 	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY);
 	if (s->dirfd < 0)
 		return wl_fail("cannot open %s: %m", s->dir);
+	/* Held until exit, the sticky bit saying so: a harness that can take
+	 * it knows we were killed and removes the directory (harness/scratch.h). */
+	if (flock(s->dirfd, LOCK_EX) || fchmod(s->dirfd, 01700))
+		return wl_fail("cannot lock %s: %m", s->dir);
 	return 0;
 }
 
@@ -381,7 +386,11 @@ static const struct wl_spec spec = {
 	.run = run,
 };
 
+static const struct wl_check checks[] = {
+	{ "dir", wl_check_disk_dir_text },
+};
+
 int main(int argc, char **argv)
 {
-	return wl_main(&spec, argc, argv);
+	return wl_main_checked(&spec, checks, sizeof(checks) / sizeof(checks[0]), argc, argv);
 }

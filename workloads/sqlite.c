@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "wl.h"
@@ -327,6 +328,14 @@ static int open_db(struct sq *s, const char *dir)
 		return wl_param_fail("dir", "'%s' is too long", dir);
 	if (!mkdtemp(s->dir))
 		return wl_fail("cannot create a directory in %s: %m", dir);
+	/* Held until exit (never closed), the sticky bit saying so:
+	 * stale once we are killed (harness/scratch.h). */
+	{
+		int lock = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (lock < 0 || flock(lock, LOCK_EX) || fchmod(lock, 01700))
+			return wl_fail("cannot lock %s: %m", s->dir);
+	}
 	snprintf(s->path, sizeof(s->path), "%s/db.sqlite", s->dir);
 	return sqlite3_open(s->path, &s->db) ? sql_fail(s, s->path) : 0;
 }
@@ -431,7 +440,11 @@ static const struct wl_spec spec = {
 	.run = run,
 };
 
+static const struct wl_check checks[] = {
+	{ "dir", wl_check_disk_dir_text },
+};
+
 int main(int argc, char **argv)
 {
-	return wl_main(&spec, argc, argv);
+	return wl_main_checked(&spec, checks, sizeof(checks) / sizeof(checks[0]), argc, argv);
 }

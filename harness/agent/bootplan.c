@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,17 +148,25 @@ static int cell_from(const json_t *j, struct boot_cell *c, size_t i, struct herr
 {
 	const char *id, *workload, *program;
 	json_t *params, *pj, *events;
-	json_int_t seed;
-	int sample, timeout;
+	json_int_t seed, rep, sample, timeout;
+	json_error_t jerr;
 
-	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:o, s:o, s:I, s:i, s:b, s:i, s:i, s:o,"
-			" s:b, s:b, s:b}",
-			"id", &id, "workload", &workload, "program", &program, "params", &params,
-			"params_json", &pj, "seed", &seed, "rep", &c->rep, "warmup", &c->warmup,
-			"sample_ms", &sample, "timeout_s", &timeout, "events", &events,
-			"use_cgroup", &c->use_cgroup, "aslr_off", &c->aslr_off,
-			"drop_caches", &c->drop_caches) || strlen(id) != 36)
-		return herr_set(err, EXIT_RUNTIME, "boot plan: cell %zu: missing or mistyped field", i);
+	/* 'I' and ranges: 'i' would cut a wider number to int. A bad plan is
+	 * bad input (exit 2), as a bad sweep file is. */
+	if (json_unpack_ex((json_t *)j, &jerr, 0, "{s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:b, s:I, s:I, s:o,"
+			   " s:b, s:b, s:b}",
+			   "id", &id, "workload", &workload, "program", &program, "params", &params,
+			   "params_json", &pj, "seed", &seed, "rep", &rep, "warmup", &c->warmup,
+			   "sample_ms", &sample, "timeout_s", &timeout, "events", &events,
+			   "use_cgroup", &c->use_cgroup, "aslr_off", &c->aslr_off,
+			   "drop_caches", &c->drop_caches))
+		return herr_set(err, EXIT_USAGE, "boot plan: cell %zu: %s", i, jerr.text);
+	if (strlen(id) != 36 || rep < 0 || rep > INT_MAX || sample < 0 || sample > 3600000 ||
+	    timeout < 0 || timeout > 604800 || !*program || (!json_is_null(pj) && !json_is_object(pj)))
+		return herr_set(err, EXIT_USAGE, "boot plan: cell %zu: id, rep %lld, sample_ms %lld, "
+				"timeout_s %lld, program or params_json out of range", i, (long long)rep,
+				(long long)sample, (long long)timeout);
+	c->rep = (int)rep;
 	copy(c->id, sizeof(c->id), id);
 	if (json_is_object(json_object_get(j, "settings")))
 		c->settings_json = json_dumps(json_object_get(j, "settings"), JSON_COMPACT);
@@ -169,7 +178,7 @@ static int cell_from(const json_t *j, struct boot_cell *c, size_t i, struct herr
 	c->timeout_s = (unsigned)timeout;
 	if (!c->workload || !c->program || strv_from(params, &c->params, &c->nparams) ||
 	    strv_from(events, &c->events, &c->nevents))
-		return herr_set(err, EXIT_RUNTIME, "boot plan: cell %zu: bad params or events", i);
+		return herr_set(err, EXIT_USAGE, "boot plan: cell %zu: bad params or events", i);
 	return 0;
 }
 
@@ -178,6 +187,8 @@ static int knobs_from(const json_t *a, struct boot_plan *p, struct herr *err)
 	size_t i, n = json_array_size(a);
 	json_t *k;
 
+	if (!json_is_array(a))
+		return herr_set(err, EXIT_USAGE, "boot plan: knobs is not an array");
 	p->knob_paths = calloc(n + 1, sizeof(char *));
 	p->knob_values = calloc(n + 1, sizeof(char *));
 	if (!p->knob_paths || !p->knob_values)
@@ -187,7 +198,7 @@ static int knobs_from(const json_t *a, struct boot_plan *p, struct herr *err)
 		const char *value = json_string_value(json_object_get(k, "value"));
 
 		if (!path || !value)
-			return herr_set(err, EXIT_RUNTIME, "boot plan: knob %zu without path or value", i);
+			return herr_set(err, EXIT_USAGE, "boot plan: knob %zu without path or value", i);
 		p->knob_paths[i] = strdup(path);
 		p->knob_values[i] = strdup(value);
 		p->nknobs++;
@@ -199,23 +210,25 @@ int bootplan_from_json(const json_t *j, struct boot_plan *p, struct herr *err)
 {
 	const char *variant, *target, *sweep, *host, *fs = NULL, *dir = NULL;
 	json_t *knobs, *launcher, *settings, *cells, *c;
-	int proto;
+	json_int_t proto;
+	json_error_t jerr;
 	size_t i;
 
-	if (json_unpack((json_t *)j, "{s:i, s:s, s:s, s:s, s:s, s?s, s?s, s:o, s:o, s:o,"
-			" s:{s:i, s:i, s:i, s:b}, s:o}",
-			"protocol", &proto, "variant", &variant, "target", &target,
-			"sweep_id", &sweep, "hostname", &host, "scratch_fs", &fs,
-			"scratch_dir", &dir, "knobs", &knobs, "launcher", &launcher,
-			"settings", &settings, "test", "panic_at", &p->test.panic_at,
-			"cut_at", &p->test.cut_at, "hang_at", &p->test.hang_at,
-			"hang_hello", &p->test.hang_hello, "cells", &cells) ||
-	    !json_is_array(knobs) || !json_is_array(cells))
-		return herr_set(err, EXIT_RUNTIME, "boot plan: missing or mistyped field");
+	if (json_unpack_ex((json_t *)j, &jerr, 0, "{s:I, s:s, s:s, s:s, s:s, s?s, s?s, s:o, s:o, s:o,"
+			   " s:{s:i, s:i, s:i, s:b}, s:o}",
+			   "protocol", &proto, "variant", &variant, "target", &target,
+			   "sweep_id", &sweep, "hostname", &host, "scratch_fs", &fs,
+			   "scratch_dir", &dir, "knobs", &knobs, "launcher", &launcher,
+			   "settings", &settings, "test", "panic_at", &p->test.panic_at,
+			   "cut_at", &p->test.cut_at, "hang_at", &p->test.hang_at,
+			   "hang_hello", &p->test.hang_hello, "cells", &cells))
+		return herr_set(err, EXIT_USAGE, "boot plan: %s", jerr.text);
+	if (!json_is_array(knobs) || !json_is_array(cells) || !json_is_array(launcher))
+		return herr_set(err, EXIT_USAGE, "boot plan: knobs, launcher or cells is not an array");
 	if (proto != BOOTPLAN_PROTOCOL)
-		return herr_set(err, EXIT_RUNTIME, "boot plan: protocol %d, this agent speaks %d "
+		return herr_set(err, EXIT_USAGE, "boot plan: protocol %lld, this agent speaks %d "
 				"(the guest build is older or newer than the controller)",
-				proto, BOOTPLAN_PROTOCOL);
+				(long long)proto, BOOTPLAN_PROTOCOL);
 	copy(p->variant, sizeof(p->variant), variant);
 	copy(p->target, sizeof(p->target), target);
 	copy(p->sweep_id, sizeof(p->sweep_id), sweep);
@@ -226,7 +239,7 @@ int bootplan_from_json(const json_t *j, struct boot_plan *p, struct herr *err)
 	if (knobs_from(knobs, p, err))
 		return -1;
 	if (strv_from(launcher, &p->launcher, &p->nlauncher))
-		return herr_set(err, EXIT_RUNTIME, "boot plan: bad launcher");
+		return herr_set(err, EXIT_USAGE, "boot plan: bad launcher");
 	json_array_foreach(cells, i, c) {
 		struct boot_cell *cell = bootplan_add_cell(p);
 
@@ -244,8 +257,11 @@ int bootplan_load(const char *path, struct boot_plan *p, struct herr *err)
 	json_t *j = json_load_file(path, 0, &jerr);
 	int rc;
 
+	/* jansson reports line -1 when the file could not be read at all. */
+	if (!j && jerr.line > 0)
+		return herr_set(err, EXIT_USAGE, "%s:%d: %s", path, jerr.line, jerr.text);
 	if (!j)
-		return herr_set(err, EXIT_USAGE, "%s: %s (line %d)", path, jerr.text, jerr.line);
+		return herr_set(err, EXIT_USAGE, "%s: %s", path, jerr.text);
 	rc = bootplan_from_json(j, p, err);
 	json_decref(j);
 	if (rc)

@@ -1,3 +1,6 @@
+#include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,7 +105,17 @@ static char *dump_or_null(const json_t *j)
 	return j && !json_is_null(j) ? json_dumps(j, JSON_COMPACT) : NULL;
 }
 
-static int metric_from_json(const json_t *j, struct metric_set *ms, struct herr *err)
+/* A field that may be absent or null, else must be a string: *out NULL or
+ * the string. -1 when it is there with another type. */
+static int opt_string(const json_t *j, const char *key, const char **out)
+{
+	const json_t *v = json_object_get(j, key);
+
+	*out = json_string_value(v);
+	return v && !json_is_null(v) && !*out ? -1 : 0;
+}
+
+static int metric_from_json(const json_t *j, size_t idx, struct metric_set *ms, struct herr *err)
 {
 	const char *name = json_string_value(json_object_get(j, "name"));
 	int kind = enum_index(json_string_value(json_object_get(j, "kind")), kind_n, 3);
@@ -111,13 +124,16 @@ static int metric_from_json(const json_t *j, struct metric_set *ms, struct herr 
 	int status = enum_index(json_string_value(json_object_get(j, "status")), status_n, 4);
 	const char *unit = json_string_value(json_object_get(j, "unit"));
 	const char *source = json_string_value(json_object_get(j, "source"));
-	const char *reason = json_string_value(json_object_get(j, "reason"));
+	const char *reason;
 	const json_t *value = json_object_get(j, "value");
 	struct metric m;
 
-	if (!name || kind < 0 || better < 0 || scope < 0 || status < 0)
+	if (!name || !name[0])
+		return herr_set(err, EXIT_RUNTIME, "run record: metric %zu has no name", idx);
+	if (!unit || !source || opt_string(j, "reason", &reason) || kind < 0 || better < 0 ||
+	    scope < 0 || status < 0)
 		return herr_set(err, EXIT_RUNTIME, "run record: metric %s has a missing or unknown field",
-				name ? name : "without a name");
+				name);
 	if ((status == MS_OK || status == MS_SCALED) != json_is_number(value))
 		return herr_set(err, EXIT_RUNTIME, "run record: metric %s: value does not match status %s",
 				name, status_n(status));
@@ -137,21 +153,25 @@ static int metric_from_json(const json_t *j, struct metric_set *ms, struct herr 
 	return mset_add_copy(ms, &m) ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
 }
 
-static int pmu_from_json(const json_t *j, struct metric_set *ms, struct herr *err)
+static int pmu_from_json(const json_t *j, size_t idx, struct metric_set *ms, struct herr *err)
 {
 	struct pmu_record *p = mset_add_pmu(ms);
-	json_int_t type, config, config1, config2, raw, enabled, running;
+	json_int_t type, config, config1, config2, raw, enabled, running, group;
 	const char *metric, *event, *scope, *status, *reason;
-	int group, sc, st;
+	int sc, st;
 
 	if (!p)
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
-	if (json_unpack((json_t *)j, "{s:s, s:s, s:I, s:I, s:I, s:I, s:i, s:s, s:I, s:I, s:I, s:s, s:s}",
+	/* 'I' and a range check below: 'i' would truncate a wider number. */
+	if (json_unpack((json_t *)j, "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:s, s:s}",
 			"metric", &metric, "event", &event, "type", &type, "config", &config,
 			"config1", &config1, "config2", &config2, "group", &group, "scope", &scope,
 			"raw", &raw, "time_enabled", &enabled, "time_running", &running,
 			"status", &status, "reason", &reason))
-		return herr_set(err, EXIT_RUNTIME, "run record: malformed pmu event");
+		return herr_set(err, EXIT_RUNTIME, "run record: malformed pmu event %zu", idx);
+	if (type < 0 || type > UINT32_MAX || group < INT_MIN || group > INT_MAX)
+		return herr_set(err, EXIT_RUNTIME, "run record: pmu event %s: type or group out of range",
+				event);
 	sc = enum_index(scope, scope_n, 3);
 	st = enum_index(status, status_n, 4);
 	if (sc < 0 || st < 0)
@@ -163,7 +183,7 @@ static int pmu_from_json(const json_t *j, struct metric_set *ms, struct herr *er
 	p->config = (uint64_t)config;
 	p->config1 = (uint64_t)config1;
 	p->config2 = (uint64_t)config2;
-	p->group = group;
+	p->group = (int)group;
 	p->scope = (enum metric_scope)sc;
 	p->raw = (uint64_t)raw;
 	p->time_enabled = (uint64_t)enabled;
@@ -179,13 +199,20 @@ static int samples_from_json(const json_t *j, struct metric_set *ms, struct herr
 	size_t n = json_array_size(names), i;
 	json_t *v;
 
-	if (!json_is_array(names) || !json_is_array(values) || json_array_size(units) != n)
+	if (!json_is_array(names) || !json_is_array(values) || !json_is_array(units) ||
+	    json_array_size(units) != n)
 		return herr_set(err, EXIT_RUNTIME, "run record: malformed samples");
+	/* Every series' name and unit before any value refers to one. */
+	for (i = 0; i < n; i++)
+		if (!json_is_string(json_array_get(names, i)) || !json_string_length(json_array_get(names, i)) ||
+		    !json_is_string(json_array_get(units, i)))
+			return herr_set(err, EXIT_RUNTIME,
+					"run record: samples series %zu: name or unit is not a string", i);
 	json_array_foreach(values, i, v) {
 		json_int_t series, t;
 		double value;
 
-		if (json_unpack(v, "[I, I, F]", &series, &t, &value) || series < 0 || (size_t)series >= n)
+		if (json_unpack(v, "[I, I, F!]", &series, &t, &value) || series < 0 || (size_t)series >= n)
 			return herr_set(err, EXIT_RUNTIME, "run record: malformed sample %zu", i);
 		if (mset_sample(ms, json_string_value(json_array_get(names, (size_t)series)),
 				json_string_value(json_array_get(units, (size_t)series)), t, value))
@@ -199,6 +226,8 @@ static int knobs_from_json(const json_t *j, struct run_record *r, struct herr *e
 	size_t n = json_array_size(j), i;
 	json_t *k;
 
+	if (!json_is_array(j))
+		return herr_set(err, EXIT_RUNTIME, "run record: knobs is not an array");
 	if (!n)
 		return 0;
 	r->knobs = calloc(n, sizeof(*r->knobs));
@@ -207,10 +236,11 @@ static int knobs_from_json(const json_t *j, struct run_record *r, struct herr *e
 	json_array_foreach(j, i, k) {
 		const char *path = json_string_value(json_object_get(k, "path"));
 		const char *value = json_string_value(json_object_get(k, "value"));
-		const char *prev = json_string_value(json_object_get(k, "previous"));
+		const char *prev;
 
-		if (!path || !value)
-			return herr_set(err, EXIT_RUNTIME, "run record: knob %zu without path or value", i);
+		if (!path || !value || opt_string(k, "previous", &prev))
+			return herr_set(err, EXIT_RUNTIME,
+					"run record: knob %zu without path or value, or a mistyped field", i);
 		r->knobs[i].path = strdup(path);
 		r->knobs[i].value = strdup(value);
 		r->knobs[i].previous = prev ? strdup(prev) : NULL;
@@ -219,15 +249,46 @@ static int knobs_from_json(const json_t *j, struct run_record *r, struct herr *e
 	return 0;
 }
 
-static int each(const json_t *arr, int (*fn)(const json_t *, struct metric_set *, struct herr *),
+/* Each element of the array WHAT through FN; an array is required, since
+ * json_array_foreach would pass over an object or a string in silence. */
+static int each(const json_t *arr, const char *what,
+		int (*fn)(const json_t *, size_t, struct metric_set *, struct herr *),
 		struct metric_set *ms, struct herr *err)
 {
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-		if (fn(v, ms, err))
+	if (!json_is_array(arr))
+		return herr_set(err, EXIT_RUNTIME, "run record: %s is not an array", what);
+	json_array_foreach(arr, i, v) {
+		if (!json_is_object(v))
+			return herr_set(err, EXIT_RUNTIME, "run record: %s %zu is not an object",
+					strcmp(what, "metrics") ? what : "metric", i);
+		if (fn(v, i, ms, err))
 			return -1;
+	}
+	return 0;
+}
+
+/* A run id as the store writes them: 36 characters of hex and dashes. */
+static int id_ok(const char *id)
+{
+	if (strlen(id) != 36)
+		return 0;
+	for (size_t i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? id[i] != '-' : !isxdigit((unsigned char)id[i]))
+			return 0;
+	return 1;
+}
+
+/* int fields arrive as json_int_t: refused outside [lo, hi], never cut. */
+static int int_field(json_int_t v, long long lo, long long hi, const char *name, int *out,
+		     struct herr *err)
+{
+	if (v < lo || v > hi)
+		return herr_set(err, EXIT_RUNTIME, "run record: %s %lld is out of range", name,
+				(long long)v);
+	*out = (int)v;
 	return 0;
 }
 
@@ -237,11 +298,11 @@ int record_from_json(const json_t *j, struct run_record *r, struct herr *err)
 	const char *status = NULL, *reason = NULL, *tail = NULL;
 	json_t *params = NULL, *settings = NULL, *knobs = NULL, *metrics = NULL, *pmu = NULL;
 	json_t *samples = NULL, *tail_j = NULL;
-	json_int_t started = 0, ended = 0;
-	int rep = 0, warmup = 0, exit_code = 0, sig = 0;
+	json_int_t started = 0, ended = 0, rep = 0, exit_code = 0, sig = 0;
+	int warmup = 0;
 
-	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:s, s:s, s:o, s:i, s:b, s:s, s:s, s:I, s:I,"
-			" s:i, s:i, s?o, s:o, s:o, s:o, s:o, s:o}",
+	if (json_unpack((json_t *)j, "{s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:b, s:s, s:s, s:I, s:I,"
+			" s:I, s:I, s?o, s:o, s:o, s:o, s:o, s:o}",
 			"id", &id, "sweep_id", &sweep, "variant", &variant, "target", &target,
 			"workload", &workload, "params", &params, "rep", &rep, "warmup", &warmup,
 			"status", &status, "reason", &reason, "started_ns", &started,
@@ -252,8 +313,16 @@ int record_from_json(const json_t *j, struct run_record *r, struct herr *err)
 	/* record_to_json writes null for a run without stderr. */
 	if (tail_j && !json_is_null(tail_j) && !(tail = json_string_value(tail_j)))
 		return herr_set(err, EXIT_RUNTIME, "run record: stderr_tail is not a string");
-	if (strlen(id) != 36 || (strcmp(status, "ok") && strcmp(status, "failed")))
+	if (!id_ok(id) || (strcmp(status, "ok") && strcmp(status, "failed")))
 		return herr_set(err, EXIT_RUNTIME, "run record: bad id or status (%s, %s)", id, status);
+	if (!json_is_object(params) && !json_is_null(params))
+		return herr_set(err, EXIT_RUNTIME, "run record: params is not an object");
+	if (!json_is_object(settings) && !json_is_null(settings))
+		return herr_set(err, EXIT_RUNTIME, "run record: settings is not an object");
+	if (int_field(rep, 0, INT_MAX, "rep", &r->rep, err) ||
+	    int_field(exit_code, INT_MIN, INT_MAX, "exit_code", &r->exit_code, err) ||
+	    int_field(sig, 0, 255, "term_signal", &r->term_signal, err))
+		return -1;
 	copy(r->id, sizeof(r->id), id);
 	copy(r->sweep_id, sizeof(r->sweep_id), sweep);
 	copy(r->variant, sizeof(r->variant), variant);
@@ -264,14 +333,11 @@ int record_from_json(const json_t *j, struct run_record *r, struct herr *err)
 	r->params_json = dump_or_null(params);
 	r->settings_json = dump_or_null(settings);
 	r->stderr_tail = tail ? strdup(tail) : NULL;
-	r->rep = rep;
 	r->warmup = warmup;
 	r->started_ns = started;
 	r->ended_ns = ended;
-	r->exit_code = exit_code;
-	r->term_signal = sig;
-	if (knobs_from_json(knobs, r, err) || each(metrics, metric_from_json, &r->metrics, err) ||
-	    each(pmu, pmu_from_json, &r->metrics, err) || samples_from_json(samples, &r->metrics, err))
+	if (knobs_from_json(knobs, r, err) || each(metrics, "metrics", metric_from_json, &r->metrics, err) ||
+	    each(pmu, "pmu", pmu_from_json, &r->metrics, err) || samples_from_json(samples, &r->metrics, err))
 		return -1;
 	return 0;
 }
@@ -315,6 +381,12 @@ int sysinfo_from_json(const json_t *j, struct machine_info *m, struct kernel_inf
 			"cmdline", &cmdline, "page_size", &page, "pmd_size", &pmd,
 			"mthp_sizes", &sizes, "has_cachestat", &cachestat))
 		return herr_set(err, EXIT_RUNTIME, "machine/kernel description: missing or mistyped field");
+	/* Page sizes divide byte counts later: a power of two or nothing. */
+	if (page <= 0 || (page & (page - 1)) || pmd < 0 || mem < 0 ||
+	    (!json_is_null(topo) && !json_is_object(topo) && !json_is_array(topo)) ||
+	    (!json_is_null(sizes) && !json_is_array(sizes)))
+		return herr_set(err, EXIT_RUNTIME, "machine/kernel description: page_size %lld, pmd_size, "
+				"mem_total_bytes, topology or mthp_sizes out of range", (long long)page);
 	copy(m->id, sizeof(m->id), mid);
 	copy(m->hostname, sizeof(m->hostname), host);
 	copy(m->arch, sizeof(m->arch), arch);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fileio.h"
 #include "fsutil.h"
 #include "kconfig.h"
 
@@ -75,12 +76,13 @@ static int add_opt(struct kopts *o, char *sym, char *val, const char *frag, int 
 
 int kconfig_read_fragment(const char *path, struct kopts *o, struct herr *err)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f = file_open_regular(path);
 	char line[1024];
 	int lineno = 0;
 
 	if (!f)
-		return herr_errno(err, EXIT_USAGE, "fragment %s", path);
+		return errno == EINVAL ? herr_set(err, EXIT_USAGE, "fragment %s: not a regular file", path)
+				       : herr_errno(err, EXIT_USAGE, "fragment %s", path);
 	while (fgets(line, sizeof(line), f)) {
 		char *sym, *val;
 		int rc;

@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ini.h>
 
+#include "core/fileio.h"
 #include "fsutil.h"
 #include "core/names.h"
 #include "variant.h"
@@ -110,6 +113,14 @@ static void free_words(char **w, size_t n)
 	free(w);
 }
 
+static ssize_t knob_index(const struct kvariant *v, const char *path)
+{
+	for (size_t i = 0; i < v->nknobs; i++)
+		if (!strcmp(v->knobs[i].path, path))
+			return (ssize_t)i;
+	return -1;
+}
+
 static int parse_knob(struct pstate *ps, const char *value)
 {
 	const char *eq = strchr(value, '=');
@@ -123,6 +134,10 @@ static int parse_knob(struct pstate *ps, const char *value)
 		fail(ps, "knob '%s': path must be under /sys/ or /proc/sys/", value);
 	} else if (strstr(path, "/../") || strpbrk(path, " \t")) {
 		fail(ps, "knob '%s': path must not contain '..' or blanks", value);
+	} else if (knob_index(v, path) >= 0) {
+		/* Which of two values would win is no one's guess to make. */
+		fail(ps, "knob '%s': %s is already set in this file (to '%s')", value, path,
+		     v->knobs[knob_index(v, path)].value);
 	} else {
 		struct kknob *grown = realloc(v->knobs, (v->nknobs + 1) * sizeof(*grown));
 
@@ -364,9 +379,13 @@ int kvariant_parse(const char *file, struct kvariant *v, struct herr *err)
 	v->file = strdup(file);
 	v->name = base_name(file);
 	v->kdir = kdir_of(file);
-	ps.f = fopen(file, "re");
-	if (!ps.f)
-		return herr_errno(err, EXIT_USAGE, "variant file %s", file);
+	ps.f = file_open_regular(file);
+	if (!ps.f) {
+		rc = errno == EINVAL ? herr_set(err, EXIT_USAGE, "variant file %s: not a regular file", file)
+				     : herr_errno(err, EXIT_USAGE, "variant file %s", file);
+		kvariant_free(v);	/* as on every other failure */
+		return rc;
+	}
 	rc = ini_parse_stream(reader, &ps, handler, &ps);
 	fclose(ps.f);
 	if (!ps.failed && rc > 0) {
@@ -516,7 +535,13 @@ static struct kvariant *load_one(const char *file, struct herr *err)
 		return NULL;
 	}
 	if (!kfs_is_file(file)) {
-		herr_set(err, EXIT_USAGE, "no variant file %s (see 'harness kernel list')", file);
+		struct stat sb;
+
+		if (stat(file, &sb) == 0)
+			herr_set(err, EXIT_USAGE, "%s: %s, not a variant file", file,
+				 S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file");
+		else
+			herr_set(err, EXIT_USAGE, "no variant file %s (see 'harness kernel list')", file);
 		free(v);
 		return NULL;
 	}
@@ -724,12 +749,13 @@ static int series_line(const char *series, int lineno, char *line, const char *d
 static int read_series_file(const char *series, const char *dir, struct kpatch **out,
 			    size_t *n, struct herr *err)
 {
-	FILE *f = fopen(series, "re");
+	FILE *f = file_open_regular(series);
 	char line[1024];
 	int lineno = 0, rc = 0;
 
 	if (!f)
-		return herr_errno(err, EXIT_USAGE, "series %s", series);
+		return errno == EINVAL ? herr_set(err, EXIT_USAGE, "series %s: not a regular file", series)
+				       : herr_errno(err, EXIT_USAGE, "series %s", series);
 	while (!rc && fgets(line, sizeof(line), f))
 		rc = series_line(series, ++lineno, line, dir, out, n, err);
 	fclose(f);

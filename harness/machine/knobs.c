@@ -167,6 +167,97 @@ static int is_choice(const char *raw, const char *value, char *words, size_t n)
 	return found;
 }
 
+/* Ranges the kernel enforces for common numeric knobs, so a bad value is
+ * refused at plan time rather than by the write in the middle of a sweep.
+ * max < 0: the number of PTEs in a PMD minus one (page-size dependent). */
+static const struct knob_range {
+	const char *path;
+	long long min, max;
+} knob_ranges[] = {
+	{ "/proc/sys/vm/overcommit_memory", 0, 2 },
+	{ "/proc/sys/vm/swappiness", 0, 200 },
+	{ "/proc/sys/vm/compaction_proactiveness", 0, 100 },
+	{ "/proc/sys/vm/dirty_ratio", 0, 100 },
+	{ "/proc/sys/vm/dirty_background_ratio", 0, 100 },
+	{ "/proc/sys/vm/watermark_scale_factor", 1, 3000 },
+	{ "/proc/sys/vm/zone_reclaim_mode", 0, 7 },
+	{ "/sys/kernel/mm/transparent_hugepage/use_zero_page", 0, 1 },
+	{ "/sys/kernel/mm/transparent_hugepage/khugepaged/defrag", 0, 1 },
+	{ "/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan", 1, 4294967295LL },
+	{ "/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs", 0, 4294967295LL },
+	{ "/sys/kernel/mm/transparent_hugepage/khugepaged/alloc_sleep_millisecs", 0, 4294967295LL },
+	{ "/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none", 0, -1 },
+	{ "/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_swap", 0, -1 },
+	{ "/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared", 0, -1 },
+};
+
+/* One decimal integer, nothing else; 0 when text is not one. */
+static int one_int(const char *text, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	return !errno && end != text && !*end && !isspace((unsigned char)*text);
+}
+
+/* The number of integers in a space-separated list (-1: something else). */
+static int count_ints(const char *text)
+{
+	char copy[VALUE_MAX], *save = NULL;
+	long long v;
+	int n = 0;
+
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save), n++)
+		if (!one_int(w, &v))
+			return -1;
+	return n;
+}
+
+static long long ptes_per_pmd_minus_one(void)
+{
+	char raw[64];
+	long long pmd, page = sysconf(_SC_PAGESIZE);
+
+	if (read_raw("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", raw, sizeof(raw)) ||
+	    sscanf(raw, "%lld", &pmd) != 1 || page <= 0 || pmd < page)
+		return 511;
+	return pmd / page - 1;
+}
+
+/* A file that holds numbers takes numbers, as many as it holds, within
+ * the kernel's range where the table knows it. */
+static int numeric_ok(const char *path, const char *raw, const char *value, char *why, size_t n)
+{
+	char cur[VALUE_MAX];
+	int have, want;
+	long long v;
+
+	collapse(raw, cur, sizeof(cur));
+	have = count_ints(cur);
+	if (have <= 0)
+		return 1;	/* not a numeric file: the kernel judges the write */
+	want = count_ints(value);
+	if (want != have) {
+		snprintf(why, n, "'%s' is not %s for %s (it holds '%s')", value,
+			 have == 1 ? "an integer" : "a list of integers like the one", path, cur);
+		return 0;
+	}
+	if (have != 1 || !one_int(value, &v))
+		return 1;
+	for (size_t i = 0; i < sizeof(knob_ranges) / sizeof(knob_ranges[0]); i++) {
+		const struct knob_range *r = &knob_ranges[i];
+		long long max = r->max < 0 ? ptes_per_pmd_minus_one() : r->max;
+
+		if (!strcmp(r->path, path) && (v < r->min || v > max)) {
+			snprintf(why, n, "'%s' is out of range for %s (%lld to %lld)", value, path, r->min, max);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 enum knob_status knob_check(const char *path, const char *value, char *why, size_t n)
 {
 	char io[1536], raw[VALUE_MAX], words[512], word[128];
@@ -194,6 +285,8 @@ enum knob_status knob_check(const char *path, const char *value, char *why, size
 		snprintf(why, n, "'%s' is not one of the choices of %s: %s", value, path, words);
 		return KNOB_BAD;
 	}
+	if (!numeric_ok(path, raw, value, why, n))
+		return KNOB_BAD;
 	return KNOB_OK;
 }
 

@@ -215,7 +215,7 @@ const struct metric_def metric_defs[] = {
 	W("sqlite", "select_s", "s", GAU, LOW, T, "time of the point selects"),
 	W("sqlite", "scan_s", "s", GAU, LOW, T, "time of the range scans"),
 	W("sqlite", "rss_bytes", "bytes", GAU, LOW, 0, "resident bytes at the end"),
-	W("sqlite", "sqlite_heap_bytes", "bytes", GAU, LOW, 0, "SQLite's heap in use (sqlite3_status)"),
+	W("sqlite", "sqlite_heap_bytes", "bytes", GAU, LOW, 0, "SQLite's heap in use, as the library counts it"),
 	W("sqlite", "sqlite_heap_peak_bytes", "bytes", GAU, LOW, 0, "SQLite's highest heap use"),
 	W("sqlite", "data_bytes", "bytes", GAU, NONE, 0, "bytes of row data inserted"),
 	W("sqlite", "db_bytes", "bytes", GAU, LOW, 0, "size of the database file"),

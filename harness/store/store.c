@@ -131,6 +131,10 @@ static int check_schema(struct store *st, struct herr *err)
 	    store_query_int(st->db, "SELECT count(*) FROM sqlite_schema", &ntables))
 		return herr_set(err, EXIT_USAGE, "%s: not a usable SQLite database: %s",
 				st->path, sqlite3_errmsg(st->db));
+	/* A negative version would skip every migration and be stamped current. */
+	if (ver < 0)
+		return herr_set(err, EXIT_USAGE, "%s: not a harness results database (schema %lld)",
+				st->path, ver);
 	if (ver > STORE_SCHEMA_VERSION)
 		return herr_set(err, EXIT_USAGE,
 				"%s: written by a newer harness (schema %lld, this harness knows %d)",
@@ -183,6 +187,9 @@ static int migrate(struct store *st, struct herr *err)
 		herr_set(err, EXIT_RUNTIME, "%s: migrating: %s", st->path, sqlite3_errmsg(st->db));
 		goto fail;
 	}
+	/* Nothing to migrate: write nothing, not even the same version. */
+	if (ver == STORE_SCHEMA_VERSION)
+		return store_exec(st, "COMMIT", err) ? -1 : 0;
 	for (size_t v = (size_t)ver; v < store_nmigrations; v++)
 		if (store_exec(st, store_migrations[v], err)) {
 			herr_wrap(err, "migrating to schema %zu", v + 1);
@@ -195,6 +202,31 @@ static int migrate(struct store *st, struct herr *err)
 fail:
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
+}
+
+/* Before the first write: a damaged page found now leaves the file as it
+ * was; found by a later save, the file would be written around it. Only
+ * for writing: quick_check reads every page, too slow for each `show`. */
+static int check_pages(struct store *st, struct herr *err)
+{
+	sqlite3_stmt *s;
+	const char *res = NULL;
+	char why[200] = "";
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK)
+		return herr_set(err, EXIT_USAGE, "%s: damaged database: %s", st->path,
+				sqlite3_errmsg(st->db));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		res = (const char *)sqlite3_column_text(s, 0);
+	snprintf(why, sizeof(why), "%s", res ? res : sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW && !strcmp(why, "ok"))
+		return 0;
+	why[strcspn(why, "\n")] = '\0';
+	return herr_set(err, EXIT_USAGE, "%s: damaged database (quick_check: %s); not written to",
+			st->path, why);
 }
 
 /* The first writes to the file: only after every check passed. */
@@ -214,12 +246,37 @@ static int prepare_for_writing(struct store *st, struct herr *err)
 	return migrate(st, err);
 }
 
+/* A reader of a WAL database needs its -shm file, which SQLite cannot
+ * create on a read-only mount: there nobody can write either, so the file
+ * is opened as immutable (a URI; % ? # in the path escaped). */
+static int immutable_uri(const char *path, char *out, size_t n)
+{
+	char dir[PATH_MAX], shm[PATH_MAX + 8];
+	size_t len = 0;
+
+	parent_dir(path, dir, sizeof(dir));
+	snprintf(shm, sizeof(shm), "%s-shm", path);
+	if (!access(dir, W_OK) || !access(shm, F_OK))
+		return 0;
+	len = (size_t)snprintf(out, n, "file:");
+	for (const char *p = path; *p && len + 4 < n; p++)
+		len += strchr("%?#", *p) ? (size_t)snprintf(out + len, n - len, "%%%02X", (unsigned char)*p)
+					 : (size_t)snprintf(out + len, n - len, "%c", *p);
+	return len + 13 < n && snprintf(out + len, n - len, "?immutable=1") > 0;
+}
+
 static int open_db(struct store *st, struct herr *err)
 {
 	int flags = st->mode == STORE_READ ? SQLITE_OPEN_READONLY
 					   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	char uri[PATH_MAX * 3 + 32];
+	const char *name = st->path;
 
-	if (sqlite3_open_v2(st->path, &st->db, flags, NULL) != SQLITE_OK)
+	if (st->mode == STORE_READ && immutable_uri(st->path, uri, sizeof(uri))) {
+		name = uri;
+		flags |= SQLITE_OPEN_URI;
+	}
+	if (sqlite3_open_v2(name, &st->db, flags, NULL) != SQLITE_OK)
 		return herr_set(err, EXIT_USAGE, "%s: cannot open: %s", st->path,
 				st->db ? sqlite3_errmsg(st->db) : "out of memory");
 	sqlite3_extended_result_codes(st->db, 1);
@@ -235,6 +292,9 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 	struct store *st;
 
 	*out = NULL;
+	/* SQLite opens "" as a private temporary database. */
+	if (!*path)
+		return herr_set(err, EXIT_USAGE, "--db '': an empty path names no results database");
 	if (check_file(path, mode, err))
 		return -1;
 	st = calloc(1, sizeof(*st) + len + 1);
@@ -243,7 +303,7 @@ int store_open(const char *path, enum store_mode mode, struct store **out,
 	memcpy(st->path, path, len + 1);
 	st->mode = mode;
 	if (open_db(st, err) || check_schema(st, err) ||
-	    (mode == STORE_WRITE && prepare_for_writing(st, err))) {
+	    (mode == STORE_WRITE && (check_pages(st, err) || prepare_for_writing(st, err)))) {
 		store_close(st);
 		return -1;
 	}

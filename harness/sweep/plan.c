@@ -175,10 +175,42 @@ static int check_cell(struct sweep_plan *p, struct sweep_cell *cell, struct herr
 	const struct sweep_spec *s = &p->spec;
 	const struct sweep_workload *w = &s->workloads[cell->workload];
 
-	if (workload_check(p->programs[cell->workload], (const char *const *)cell->params,
-			   cell->nparams, s->seed, &cell->params_json, err))
+	int rc, remote = !target_on_host_kernel(p->target);
+
+	/* A guest's paths (dir = /mnt/scratch) are not this machine's. */
+	if (remote)
+		setenv("HARNESS_WL_REMOTE", "1", 1);
+	rc = workload_check(p->programs[cell->workload], (const char *const *)cell->params,
+			    cell->nparams, s->seed, &cell->params_json, err);
+	if (remote)
+		unsetenv("HARNESS_WL_REMOTE");
+	if (rc)
 		return herr_wrap(err, "%s:%d: [workload %s]%s%s", s->file, blame_line(w, err->msg),
 				 w->label, *cell->desc ? " with " : "", cell->desc);
+	return 0;
+}
+
+/* Grid values that differ as written but not once the workload read them
+ * ("1m, 1024k") would make two identical cells: a repeated value. */
+static int repeated_cell(struct sweep_plan *p, size_t idx, struct herr *err)
+{
+	const struct sweep_spec *s = &p->spec;
+	const struct sweep_cell *c = &p->cells[idx];
+	const struct sweep_workload *w = &s->workloads[c->workload];
+
+	for (size_t j = 0; j < idx; j++) {
+		const struct sweep_cell *o = &p->cells[j];
+		size_t k = 0;
+
+		if (o->workload != c->workload || strcmp(o->params_json, c->params_json))
+			continue;
+		while (k + 1 < c->nparams && !strcmp(o->params[k], c->params[k]))
+			k++;
+		return plan_error(s, k < w->nparams ? w->params[k].line : w->line, err,
+				  "[workload %s]: %s and %s are the same value once read (%.*s): "
+				  "a repeated grid value", w->label, o->params[k], c->params[k],
+				  (int)strcspn(c->params_json, "\n"), c->params_json);
+	}
 	return 0;
 }
 
@@ -211,6 +243,8 @@ static int expand_cells(struct sweep_plan *p, struct herr *err)
 				if (v == 0 ? check_cell(p, cell, err)
 					   : !(cell->params_json = strdup(p->cells[group].params_json)))
 					return v == 0 ? -1 : herr_set(err, EXIT_RUNTIME, "out of memory");
+				if (v == 0 && repeated_cell(p, i, err))
+					return -1;
 			}
 	}
 	return 0;

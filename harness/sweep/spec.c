@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fileio.h"
 #include "measure/sysinfo.h"
 #include "core/names.h"
 #include "sweep/spec.h"
@@ -557,13 +558,14 @@ int spec_parse(const char *file, const char *text, struct sweep_spec *s, struct 
 
 int spec_load(const char *file, struct sweep_spec *s, struct herr *err)
 {
-	FILE *f = fopen(file, "re");
+	FILE *f = file_open_regular(file);
 	char *buf;
 	size_t n;
 	int rc;
 
 	if (!f)
-		return herr_errno(err, EXIT_USAGE, "cannot read sweep file %s", file);
+		return errno == EINVAL ? herr_set(err, EXIT_USAGE, "sweep file %s: not a regular file", file)
+				       : herr_errno(err, EXIT_USAGE, "cannot read sweep file %s", file);
 	buf = malloc(MAX_FILE + 1);
 	if (!buf) {
 		fclose(f);

@@ -44,6 +44,6 @@ case "$r" in "failed: agent: knob /etc/hostname: not under"*) ok "a knob outside
 check "... and has no metrics" [ "$(jq 'select(.type=="run") | .record.metrics | length' "$T/out2")" = 0 ]
 plan | sed 's/"protocol":1/"protocol":7/' >"$T/old.json"
 "$H" agent --plan "$T/old.json" -o "$T/out3" 2>"$T/err"
-check "a plan of another protocol is refused (exit 3)" [ $? -eq 3 ]
+check "a plan of another protocol is refused as bad input (exit 2)" [ $? -eq 2 ]
 check "... saying which" grep -q "protocol 7, this agent speaks 1" "$T/err"
 finish

@@ -1,8 +1,10 @@
-# SIGKILL of harness sweep at random moments, several times, then a rerun:
+# SIGKILL of harness sweep at random moments, several times (KILL_ROUNDS,
+# default 6; bench/kill-sweep runs 25), then a rerun:
 # the sweep completes with exactly `repetitions` (4) runs per cell, no
 # duplicates, PRAGMA integrity_check ok, no workload left behind, and every
 # THP/mTHP/khugepaged setting back to its value before the sweep (the next
-# harness command replays the knob journal and says so).
+# harness command replays the knob journal and says so), and no scratch
+# directory of smallfiles left in /var/tmp (the next command removes it).
 . "$(dirname "$0")/lib.sh"
 DB="$T/results.db"
 export HARNESS_STATE="$T/state"
@@ -41,7 +43,13 @@ knob = /sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled=always
 [workload gups]
 size = 16m, 32m
 updates = 10000000
+
+[workload smallfiles]
+files = 3000
+size = 4k
 EOF
+# Scratch directories of this build's smallfiles (locked, sticky-marked).
+scratch_left() { find /var/tmp -maxdepth 1 -name 'harness-smallfiles-*' -perm -1000 -user "$(id -u)" 2>/dev/null | wc -l; }
 cells=$("$H" sweep "$T/kill.ini" -n --db "$DB" | sed -n 's/^cells: \([0-9]*\) .*/\1/p')
 skipped=$("$H" sweep "$T/kill.ini" -n --db "$DB" | grep -c '\[skipped\]')
 live=$((cells - skipped))
@@ -52,7 +60,7 @@ live=$((cells - skipped))
 # before, plus a random part of a run, so kills land in every phase (knobs,
 # run, save, restore) and the sweep is still unfinished at the end.
 stored() { if [ -e "$DB" ]; then q "$DB" "select count(*) from runs" 2>/dev/null || echo 0; else echo 0; fi; }
-rounds=6
+rounds=${KILL_ROUNDS:-6}
 replayed=0
 for round in $(seq 1 $rounds); do
 	delay=$(awk -v r="$round" -v s="$$" 'BEGIN { srand(s + r * 7919); print (r == 1 ? 0.05 : rand() * 0.6) }')
@@ -90,7 +98,8 @@ for round in $(seq 1 $rounds); do
 	integrity=ok	# killed before the database was created: nothing to check
 	[ -e "$DB" ] && integrity=$(q "$DB" 'PRAGMA integrity_check')
 	check "round $round: integrity_check ok" test "$integrity" = ok
-	check "round $round: no orphan workload" sh -c "! pgrep -f '[/]${WL#/}/gups' >/dev/null"
+	check "round $round: no orphan workload" sh -c "! pgrep -f '[/]${WL#/}/(gups|smallfiles)' >/dev/null"
+	check "round $round: no smallfiles scratch directory left after the next command" test "$(scratch_left)" = 0
 done
 echo "# $replayed of $rounds kills left a journal that the next command replayed"
 check "at least one kill left knobs changed and they were restored" test "$replayed" -ge 1
@@ -106,10 +115,11 @@ check "exactly 4 measured runs in each of the $live cells" test "$(q "$DB" "sele
 check "exactly 1 warm-up per cell" test "$(q "$DB" "select count(*) from (select cell, count(*) n from runs where warmup=1 group by cell) where n = 1")" = "$live"
 check "no duplicates: every (cell, warm-up, rep) once" test "$(q "$DB" "select count(*) - count(distinct cell || '/' || warmup || '/' || rep) from runs")" = 0
 check "total runs = cells x (4 + 1)" test "$(q "$DB" "select count(*) from runs")" = $((live * 5))
+check "no smallfiles scratch directory left" test "$(scratch_left)" = 0
 check "order positions unique" test "$(q "$DB" "select count(*) - count(distinct seq) from runs")" = 0
 check "integrity_check ok" test "$(q "$DB" 'PRAGMA integrity_check')" = ok
 check "foreign_key_check clean" test -z "$(q "$DB" 'PRAGMA foreign_key_check')"
-check "every ok run is complete (has its workload metric)" test "$(q "$DB" "select count(*) from runs r where status='ok' and not exists (select 1 from metrics m where m.run_id=r.id and m.name='gups')")" = 0
+check "every ok run is complete (has its workload metric)" test "$(q "$DB" "select count(*) from runs r where status='ok' and not exists (select 1 from metrics m where m.run_id=r.id and m.scope='workload')")" = 0
 check "every THP/mTHP/khugepaged setting as before the sweep" test "$(thp_state)" = "$thp_before"
 check "sysctl knob as before the sweep" test "$(cat /proc/sys/vm/overcommit_memory)" = "$overcommit_before"
 check "comparison table printed" grep -q "fault.minor" "$T/final.txt"

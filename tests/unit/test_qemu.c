@@ -179,6 +179,25 @@ static void test_plan_round_trip(void **state)
 	bootplan_free(&q);
 	assert_int_equal(bootplan_from_json(j, &q, &err), -1);
 	assert_non_null(strstr(err.msg, "protocol 99"));
+	assert_int_equal(err.code, EXIT_USAGE);
+	/* Issue 16: a malformed plan is bad input (exit 2) naming the field. */
+	json_object_set_new(j, "protocol", json_integer(BOOTPLAN_PROTOCOL));
+	json_object_set_new(json_array_get(json_object_get(j, "cells"), 0), "rep",
+			    json_integer(1LL << 40));
+	bootplan_free(&q);
+	assert_int_equal(bootplan_from_json(j, &q, &err), -1);
+	assert_int_equal(err.code, EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "rep 1099511627776"));
+	json_object_set_new(json_array_get(json_object_get(j, "cells"), 0), "rep", json_string("x"));
+	bootplan_free(&q);
+	assert_int_equal(bootplan_from_json(j, &q, &err), -1);
+	assert_int_equal(err.code, EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "cell 0: Expected integer"));
+	bootplan_free(&q);
+	assert_int_equal(bootplan_load("/nonexistent/plan.json", &q, &err), -1);
+	assert_int_equal(err.code, EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "/nonexistent/plan.json"));
+	assert_null(strstr(err.msg, "line -1"));
 	json_decref(j);
 	bootplan_free(&q);
 	bootplan_free(&p);

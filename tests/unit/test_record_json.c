@@ -149,12 +149,153 @@ static void test_malformed(void **state)
 	record_free(&a);
 }
 
+/* Parse J after applying MUTATE; the record must be refused, naming WHAT. */
+static void refused(json_t *j, const char *what)
+{
+	struct run_record b;
+	struct herr err;
+
+	record_init(&b);
+	assert_int_equal(record_from_json(j, &b, &err), -1);
+	if (what && !strstr(err.msg, what))
+		fail_msg("message \"%s\" does not name %s", err.msg, what);
+	record_free(&b);
+	json_decref(j);
+}
+
+static json_t *fresh(void)
+{
+	struct run_record a;
+	json_t *j;
+
+	fill(&a);
+	j = record_to_json(&a);
+	record_free(&a);
+	return j;
+}
+
+static json_t *at(json_t *j, const char *a, const char *b)
+{
+	json_t *v = json_object_get(j, a);
+
+	return b ? json_object_get(v, b) : v;
+}
+
+/* Issue 16: a non-string in samples.names with samples present made
+ * mset_sample strcmp a NULL. Every field is type-checked before use. */
+static void test_mistyped_fields(void **state)
+{
+	json_t *j;
+
+	(void)state;
+	j = fresh();
+	json_array_set_new(at(j, "samples", "names"), 0, json_integer(0));
+	refused(j, "samples");
+	j = fresh();
+	json_array_set_new(at(j, "samples", "units"), 0, json_null());
+	refused(j, "samples");
+	j = fresh();
+	json_object_set_new(json_object_get(j, "samples"), "values", json_string("x"));
+	refused(j, "samples");
+	j = fresh();
+	json_array_set_new(at(j, "samples", "values"), 0, json_pack("[i, I, s]", 0, 1, "x"));
+	refused(j, "sample 0");
+	j = fresh();
+	json_object_set_new(j, "metrics", json_object());
+	refused(j, "metrics");
+	j = fresh();
+	json_object_set_new(j, "pmu", json_string("x"));
+	refused(j, "pmu");
+	j = fresh();
+	json_object_set_new(j, "knobs", json_integer(3));
+	refused(j, "knobs");
+	j = fresh();
+	json_array_set_new(json_object_get(j, "knobs"), 0, json_integer(3));
+	refused(j, "knob 0");
+	j = fresh();
+	json_object_set_new(json_array_get(json_object_get(j, "knobs"), 0), "previous", json_integer(1));
+	refused(j, "knob 0");
+	j = fresh();
+	json_array_set_new(json_object_get(j, "metrics"), 0, json_string("m"));
+	refused(j, "metric 0");
+	j = fresh();
+	json_object_set_new(json_array_get(json_object_get(j, "metrics"), 0), "unit", json_integer(1));
+	refused(j, "fault.minor");
+	j = fresh();
+	json_object_set_new(json_array_get(json_object_get(j, "metrics"), 0), "source", json_null());
+	refused(j, "fault.minor");
+	j = fresh();
+	json_object_set_new(json_array_get(json_object_get(j, "metrics"), 0), "reason", json_true());
+	refused(j, "fault.minor");
+	j = fresh();
+	json_object_set_new(json_array_get(json_object_get(j, "metrics"), 0), "name", json_string(""));
+	refused(j, "metric 0");
+	/* Integers that do not fit their C type are refused, not truncated. */
+	j = fresh();
+	json_object_set_new(j, "rep", json_integer(4294967298LL));
+	refused(j, "rep");
+	j = fresh();
+	json_object_set_new(j, "rep", json_integer(-1));
+	refused(j, "rep");
+	j = fresh();
+	json_object_set_new(j, "exit_code", json_integer(1LL << 40));
+	refused(j, "exit_code");
+	j = fresh();
+	json_object_set_new(j, "term_signal", json_integer(-5));
+	refused(j, "term_signal");
+	j = fresh();
+	json_object_set_new(json_array_get(json_object_get(j, "pmu"), 0), "group",
+			    json_integer(1LL << 33));
+	refused(j, "pmu");
+	j = fresh();
+	json_object_set_new(json_array_get(json_object_get(j, "pmu"), 0), "type",
+			    json_integer(-1));
+	refused(j, "pmu");
+	j = fresh();
+	json_object_set_new(j, "id", json_string("zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"));
+	refused(j, "id");
+	j = fresh();
+	json_object_set_new(j, "params", json_string("x"));
+	refused(j, "params");
+	j = fresh();
+	json_object_set_new(j, "settings", json_integer(2));
+	refused(j, "settings");
+	refused(json_string("x"), NULL);
+}
+
+/* A hello's machine/kernel: page sizes divide byte counts later on. */
+static void test_sysinfo_ranges(void **state)
+{
+	struct machine_info m, m2;
+	struct kernel_info k, k2;
+	struct herr err;
+	json_t *j;
+	long long bad[] = { 0, -4096, 4095 };
+
+	(void)state;
+	assert_int_equal(sysinfo_collect(&m, &k, &err), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = sysinfo_to_json(&m, &k);
+		json_object_set_new(json_object_get(j, "kernel"), "page_size", json_integer(bad[i]));
+		assert_int_equal(sysinfo_from_json(j, &m2, &k2, &err), -1);
+		assert_non_null(strstr(err.msg, "page_size"));
+		json_decref(j);
+	}
+	j = sysinfo_to_json(&m, &k);
+	json_object_set_new(json_object_get(j, "kernel"), "mthp_sizes", json_string("64k"));
+	assert_int_equal(sysinfo_from_json(j, &m2, &k2, &err), -1);
+	json_decref(j);
+	sysinfo_free(&m, &k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_round_trip_stores),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_mistyped_fields),
+		cmocka_unit_test(test_sysinfo_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

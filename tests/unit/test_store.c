@@ -540,6 +540,135 @@ static void test_unwritable(void **state)
 	assert_int_equal(stat(tmp_path("ro/new.db"), &sb), -1);
 }
 
+/* Issue 16: a negative user_version skipped every migration. */
+static void test_negative_version_refused(void **state)
+{
+	const char *path = tmp_path("neg.db");
+
+	store_close(open_ok(path, STORE_WRITE));
+	raw_exec(path, "PRAGMA user_version = -1");
+	expect_refused(path, STORE_WRITE, "schema -1");
+	expect_refused(path, STORE_READ, "schema -1");
+}
+
+/* Opening a current database for writing and closing it writes nothing:
+ * a command that fails after opening leaves the file as it was. */
+static void test_open_current_writes_nothing(void **state)
+{
+	const char *path = tmp_path("same.db");
+	struct store *st = open_ok(path, STORE_WRITE);
+	struct run_record r;
+	size_t n1, n2;
+	char *before, *after;
+
+	make_run(&r, NULL, 1, &machine_a);
+	save_ok(st, &r);
+	record_free(&r);
+	store_close(st);
+	before = slurp(path, &n1);
+	store_close(open_ok(path, STORE_WRITE));
+	after = slurp(path, &n2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(before, after, n1);
+	free(before);
+	free(after);
+}
+
+/* A damaged page past the schema: refused for writing before any write. */
+static void test_damaged_page_refused(void **state)
+{
+	const char *path = tmp_path("damaged.db");
+	struct store *st = open_ok(path, STORE_WRITE);
+	struct run_record r;
+	long long page = 0, npages = 0;
+	sqlite3 *db;
+	char junk[512];
+	FILE *f;
+
+	for (int i = 0; i < 20; i++) {
+		make_run(&r, NULL, i + 1, &machine_a);
+		save_ok(st, &r);
+		record_free(&r);
+	}
+	store_close(st);
+	db = raw_open(path);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	db = raw_open(path);
+	{
+		sqlite3_stmt *q;
+
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_schema WHERE "
+						    "name = 'samples'", -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		page = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		npages = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+	assert_true(page > 1 && page <= npages);
+	memset(junk, 0x5a, sizeof(junk));
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	fseek(f, (long)(page - 1) * 4096, SEEK_SET);
+	fwrite(junk, 1, sizeof(junk), f);
+	fclose(f);
+	expect_refused(path, STORE_WRITE, "damaged");
+}
+
+static void test_empty_path_refused(void **state)
+{
+	struct herr err = { 0 };
+	struct store *st = NULL;
+
+	assert_int_equal(store_open("", STORE_WRITE, &st, &err), -1);
+	assert_int_equal(err.code, EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "empty"));
+	assert_int_equal(store_open("", STORE_READ, &st, &err), -1);
+	assert_int_equal(err.code, EXIT_USAGE);
+}
+
+/* A healthy WAL database where -shm cannot be created (a read-only mount;
+ * here a directory nobody may write) is still readable. */
+static void read_only_child(void)
+{
+	struct herr err = { 0 };
+	struct store *st = NULL;
+	char id[37];
+
+	if (store_open(tmp_path("rodir/r.db"), STORE_READ, &st, &err)) {
+		fprintf(stderr, "read-only: %s\n", err.msg);
+		_exit(1);
+	}
+	if (store_find_run(st, "last", id, &err)) {
+		fprintf(stderr, "read-only: %s\n", err.msg);
+		_exit(2);
+	}
+	store_close(st);
+	if (access(tmp_path("rodir/r.db-shm"), F_OK) == 0)
+		_exit(3);
+}
+
+static void test_read_only_directory(void **state)
+{
+	struct store *st;
+	struct run_record r;
+
+	mkdir(tmp_path("rodir"), 0755);
+	st = open_ok(tmp_path("rodir/r.db"), STORE_WRITE);
+	make_run(&r, NULL, 1, &machine_a);
+	save_ok(st, &r);
+	record_free(&r);
+	store_close(st);
+	chmod(tmp_path("rodir/r.db"), 0444);
+	chmod(tmp_path("rodir"), 0555);
+	chmod(tmp, 0755);
+	assert_int_equal(as_unprivileged(read_only_child), 0);
+}
+
 static void save_with_id(struct store *st, const char *id, int64_t started)
 {
 	struct run_record r;
@@ -667,6 +796,11 @@ int main(void)
 		T(test_read_mode_never_writes),
 		T(test_parent_not_creatable),
 		T(test_unwritable),
+		T(test_negative_version_refused),
+		T(test_open_current_writes_nothing),
+		T(test_damaged_page_refused),
+		T(test_empty_path_refused),
+		T(test_read_only_directory),
 		T(test_find_run),
 		T(test_run_json),
 	};

@@ -447,6 +447,16 @@ static void test_plan_errors(void **state)
 	expect_plan_error("[sweep]\ncpus = bogus:0\n[workload gups]\n", "plan.ini:2: cpus = 'bogus:0'");
 	expect_plan_error("[sweep]\n[variant v]\noptional = yes\nknob = /sys/kernel/mm/transparent_hugepage/nosuch=1\n"
 			  "[workload gups]\n", "every variant is skipped");
+	/* Issue 16: equal once read, so two identical cells. */
+	expect_plan_error("[sweep]\n[workload gups]\nupdates = 1\nsize = 1m, 1024k\n",
+			  "plan.ini:4: [workload gups]: size=1m and size=1024k are the same value");
+	expect_plan_error("[sweep]\n[workload gups]\nsize = 1m\nupdates = 10, 5, 010\n",
+			  "plan.ini:4: [workload gups]: updates=10 and updates=010");
+	/* Issue 16: numeric knobs are checked at plan time. */
+	expect_plan_error("[sweep]\n[variant v]\nknob = /proc/sys/vm/overcommit_memory=7\n[workload gups]\n",
+			  "plan.ini:3: knob in [variant v]: '7' is out of range");
+	expect_plan_error("[sweep]\n[variant v]\nknob = /sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan=banana\n"
+			  "[workload gups]\n", "plan.ini:3: knob in [variant v]: 'banana' is not an integer");
 }
 
 /* A variant file for another target: the message says what is needed. */

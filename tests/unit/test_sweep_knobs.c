@@ -132,6 +132,25 @@ static void test_check(void **state)
 	check_knob(ENABLED, "never", KNOB_OK, NULL);
 	check_knob(ENABLED, "sometimes", KNOB_BAD, "always madvise never");
 	check_knob(SWAPPINESS, "10", KNOB_OK, NULL);
+	/* Issue 16: numeric knobs take numbers, in the kernel's range. */
+	check_knob(SWAPPINESS, "banana", KNOB_BAD, "not an integer");
+	check_knob(SWAPPINESS, "10 20", KNOB_BAD, "not an integer");
+	check_knob(SWAPPINESS, "201", KNOB_BAD, "out of range");
+	put("/proc/sys/vm/overcommit_memory", "0\n", 0644);
+	check_knob("/proc/sys/vm/overcommit_memory", "7", KNOB_BAD, "0 to 2");
+	check_knob("/proc/sys/vm/overcommit_memory", "2", KNOB_OK, NULL);
+	put("/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan", "4096\n", 0644);
+	check_knob("/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan", "banana", KNOB_BAD,
+		   "not an integer");
+	check_knob("/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan", "0", KNOB_BAD,
+		   "out of range");
+	put("/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none", "511\n", 0644);
+	check_knob("/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none", "511", KNOB_OK, NULL);
+	check_knob("/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none", "-1", KNOB_BAD,
+		   "out of range");
+	put("/proc/sys/vm/lowmem_reserve_ratio", "256 256 32 0\n", 0644);
+	check_knob("/proc/sys/vm/lowmem_reserve_ratio", "256 256 32 0", KNOB_OK, NULL);
+	check_knob("/proc/sys/vm/lowmem_reserve_ratio", "256", KNOB_BAD, "list of integers");
 	check_knob("/sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled", "always", KNOB_MISSING,
 		     "this kernel has no");
 	check_knob("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "1", KNOB_BAD, "read-only");

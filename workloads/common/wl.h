@@ -154,6 +154,10 @@ int wl_bind_thread(void *topo, int i);
 /* Files (wl_file.c). A directory whose clean pages can be evicted: not
  * tmpfs or ramfs. Calls wl_param_fail(param, ...) otherwise. */
 int wl_check_disk_dir(const char *param, const char *dir);
+/* The same as a wl_check, so --check refuses it (exit 2) before a run
+ * starts; also a directory that is missing, not one, or not writable.
+ * Passes everything when $HARNESS_WL_REMOTE is 1 (checked for a guest). */
+int wl_check_disk_dir_text(const char *dir, char *err, size_t errlen);
 /* Page-cache bytes of the file's first len bytes: cachestat(2), else
  * mincore(2); *via names the method. -1 on error. */
 int64_t wl_cached_bytes(int fd, uint64_t len, const char **via);

@@ -8,6 +8,7 @@
 #include "core/runner.h"
 #include "core/signals.h"
 #include "machine/knobs.h"
+#include "machine/scratch.h"
 #include "store/store.h"
 #include "targets/local/local.h"
 #include "targets/target.h"
@@ -45,6 +46,16 @@ static int set_governor(struct target *t, struct herr *err)
 	return rc;
 }
 
+/* Scratch left in a cell's own dir= by a run killed with an earlier
+ * harness (main() has cleaned the default one). */
+static void clean_cell_dirs(const struct sweep_plan *p)
+{
+	for (size_t c = 0; p && c < p->ncells; c++)
+		for (size_t k = 0; k < p->cells[c].nparams; k++)
+			if (!strncmp(p->cells[c].params[k], "dir=", 4))
+				scratch_clean(p->cells[c].params[k] + 4, stderr);
+}
+
 static int local_open(struct target *t, const struct target_variant *v, size_t nv, struct herr *err)
 {
 	struct local *l = calloc(1, sizeof(*l));
@@ -55,6 +66,7 @@ static int local_open(struct target *t, const struct target_variant *v, size_t n
 	if (sysinfo_collect(&l->mi, &l->ki, err))
 		return -1;
 	l->have_info = 1;
+	clean_cell_dirs(t->plan);
 	return set_governor(t, err);
 }
 

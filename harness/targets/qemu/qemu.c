@@ -150,6 +150,9 @@ int qemu_check_opts(const struct qemu_opts *o, struct herr *err)
 	if (o->smp < 0 || o->smp > 8)
 		return herr_set(err, EXIT_USAGE, "qemu: %d CPUs: the kernels are built for 1 to 8 "
 				"(NR_CPUS=8)", o->smp);
+	if (o->boot_timeout_s > 86400)
+		return herr_set(err, EXIT_USAGE, "qemu: boot timeout %u s: at most 86400 (a day)",
+				o->boot_timeout_s);
 	if (strcmp(fs, "ext4") && strcmp(fs, "xfs") && strcmp(fs, "none"))
 		return herr_set(err, EXIT_USAGE, "qemu: scratch file system '%s': ext4, xfs or none", fs);
 	for (const char *p = cpu; *p; p++)

@@ -124,11 +124,16 @@ static int check_hello(struct watch *w, json_t *msg, struct herr *err)
 
 static int on_run(struct watch *w, json_t *msg, struct herr *err)
 {
-	json_int_t i = json_integer_value(json_object_get(msg, "index"));
+	json_t *index = json_object_get(msg, "index");
+	json_int_t i = json_integer_value(index);
 	json_t *rec = json_object_get(msg, "record");
 	struct run_record r;
 	int rc;
 
+	/* A non-integer index reads as 0: refuse it rather than file it there. */
+	if (!json_is_integer(index) || !json_is_object(rec))
+		return herr_set(err, EXIT_RUNTIME, "result stream: run message without an integer "
+				"index and a record object");
 	if (!w->b->hello || i < 0 || (size_t)i >= w->plan->ncells || w->b->got[i])
 		return herr_set(err, EXIT_RUNTIME, "result stream: run for cell %lld out of place",
 				(long long)i);
@@ -168,7 +173,10 @@ static int on_msg(void *user, const char *type, json_t *msg, struct herr *err)
 	if (!w->b->hello)
 		return herr_set(err, EXIT_RUNTIME, "result stream: %s before hello", type);
 	if (!strcmp(type, "cell")) {
-		w->current = (int)json_integer_value(json_object_get(msg, "index"));
+		json_int_t i = json_integer_value(json_object_get(msg, "index"));
+
+		/* Only names the cell a later hang or panic is blamed on. */
+		w->current = i >= 0 && (size_t)i < w->plan->ncells ? (int)i : -1;
 		if (w->b->first_cell_s < 0)
 			w->b->first_cell_s = since_start(w);
 		return 0;
