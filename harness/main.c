@@ -17,6 +17,8 @@ extern const struct cmd_spec cmd_sweep;
 extern const struct cmd_spec cmd_sweeps;
 extern const struct cmd_spec cmd_report;
 extern const struct cmd_spec cmd_tag;
+extern const struct cmd_spec cmd_check;
+extern const struct cmd_spec cmd_history;
 extern const struct cmd_spec cmd_kernel;
 extern const struct cmd_spec cmd_agent;
 
@@ -29,6 +31,8 @@ const struct cmd_spec *const harness_commands[] = {
 	&cmd_sweeps,
 	&cmd_report,
 	&cmd_tag,
+	&cmd_check,
+	&cmd_history,
 	&cmd_kernel,
 	&cmd_agent,
 };

@@ -203,4 +203,24 @@ int store_report_context(struct store *st, const char *sweep_id,
 			 int (*fn)(void *user, const char *what, const char *json), void *user,
 			 struct herr *err);
 
+/* ---- history (store_history.c): a metric across sweeps ---- */
+
+/* One run's value of the metric, with its sweep and cell. Strings live
+ * until fn returns. */
+struct store_history_value {
+	const char *sweep_id, *sweep_name, *created, *tags;	/* tags: "a,b" or "" */
+	const char *workload, *params_json, *variant, *scope, *unit, *better;
+	double value;
+};
+/* Filters: NULL for any. machine matches a machine id prefix or a
+ * hostname. */
+struct store_history_filter {
+	const char *metric, *workload, *variant, *machine;
+};
+/* The measured ok runs' values of the metric, in the order of their
+ * sweeps (created, then id), each sweep's runs in order. */
+int store_history(struct store *st, const struct store_history_filter *f,
+		  int (*fn)(void *user, const struct store_history_value *v), void *user,
+		  struct herr *err);
+
 #endif
