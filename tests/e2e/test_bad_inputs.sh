@@ -108,7 +108,7 @@ mkfifo "$S/fifo.ini"
 bad "sweep: a FIFO as sweep file does not hang (16.12)" 2 "$DB" "$S/fifo.ini" "not a regular file" -- "$H" sweep "$S/fifo.ini" --db "$DB"
 bad "sweep: a directory as sweep file" 2 "$DB" "$S" -- "$H" sweep "$S" --db "$DB"
 bad "sweep: no such sweep file" 2 "$DB" "$S/none.ini" -- "$H" sweep "$S/none.ini" --db "$DB"
-bad "sweep: qemu option on a local sweep (16.14)" 2 "$DB" "--qemu-smp" "target local" -- "$H" sweep sweeps/local.ini --qemu-smp 99 --db "$DB"
+bad "sweep: qemu option on a local sweep (16.14)" 2 "$DB" "--qemu-smp is an option of target qemu" "target is local" -- "$H" sweep sweeps/local.ini --qemu-smp 4 --db "$DB"
 bad "sweep: --resume of no such sweep (16.5)" 2 "$DB" "nosuch" -- "$H" sweep --resume nosuch --db "$DB"
 bad "sweep: FILE and --resume" 2 "$DB" "not both" -- "$H" sweep sweeps/local.ini --resume last --db "$DB"
 bad "sweep: --new and --resume" 2 "$DB" "--new" -- "$H" sweep --resume last --new --db "$DB"
@@ -125,7 +125,7 @@ bad "run: --interval 0" 2 "$DB" "--interval" -- "$H" run gups --interval 0 --db 
 bad "run: --interval 4294967297 (16.4)" 2 "$DB" "4294967297" -- "$H" run gups --interval 4294967297 --db "$DB"
 bad "run: --timeout 4294967297 (16.4)" 2 "$DB" "4294967297" -- "$H" run gups --timeout 4294967297 --db "$DB"
 bad "run: --timeout 4294967296 (16.4)" 2 "$DB" "4294967296" -- "$H" run gups --timeout 4294967296 --db "$DB"
-bad "run: --timeout -1" 2 "$DB" "'-1'" -- "$H" run gups --timeout -1 --db "$DB"
+bad "run: --timeout -1" 2 "$DB" "--timeout: -1 is out of range" -- "$H" run gups --timeout -1 --db "$DB"
 bad "run: --seed 1e3" 2 "$DB" "1e3" -- "$H" run gups --seed 1e3 --db "$DB"
 bad "run: unknown target" 2 "$DB" "mars" -- "$H" run gups --target mars --db "$DB"
 bad "run: --variant on target local" 2 "$DB" "--variant" -- "$H" run gups --variant 64k --db "$DB"
@@ -137,9 +137,9 @@ bad "run: smallfiles dir missing (16.6)" 2 "$DB" "/nonexistent/x" -- "$H" run sm
 bad "run: unknown option" 2 "$DB" "--frobnicate" -- "$H" run gups --frobnicate --db "$DB"
 bad "run: missing option value" 2 "$DB" "--db" -- "$H" run gups --db
 NEW="$T/new.db"
-bad "run qemu: --qemu-smp 99, no database created (16.5)" 2 "$NEW" "99 CPUs" -- "$H" run gups --target qemu --qemu-smp 99 --db "$NEW"
-bad "run qemu: --qemu-smp 4294967297 (16.4)" 2 "$NEW" "CPUs" -- "$H" run gups --target qemu --qemu-smp 4294967297 --db "$NEW"
-bad "run qemu: --boot-timeout 4294967297 (16.4)" 2 "$NEW" "boot timeout" -- "$H" run gups --target qemu --boot-timeout 4294967297 --db "$NEW"
+bad "run qemu: --qemu-smp 99, no database created (16.5)" 2 "$NEW" "--qemu-smp: 99 is out of range (1 to 8)" -- "$H" run gups --target qemu --qemu-smp 99 --db "$NEW"
+bad "run qemu: --qemu-smp 4294967297 (16.4)" 2 "$NEW" "--qemu-smp: 4294967297 is out of range" -- "$H" run gups --target qemu --qemu-smp 4294967297 --db "$NEW"
+bad "run qemu: --boot-timeout 4294967297 (16.4)" 2 "$NEW" "--boot-timeout: 4294967297 is out of range" -- "$H" run gups --target qemu --boot-timeout 4294967297 --db "$NEW"
 bad "run qemu: --variant nosuch (16.5)" 2 "$NEW" "nosuch" -- "$H" run gups --target qemu --variant nosuch --db "$NEW"
 bad "run qemu: --qemu-mem 2X (16.5)" 2 "$NEW" "2X" -- "$H" run gups --target qemu --qemu-mem 2X --db "$NEW"
 bad "run qemu: --scratch-fs btrfs (16.5)" 2 "$NEW" "btrfs" -- "$H" run gups --target qemu --scratch-fs btrfs --db "$NEW"
@@ -193,7 +193,7 @@ bad "kernel show: a directory (16.13)" 2 - "$K/variants/dir.ini" "a directory" -
 bad "kernel show: a FIFO (16.12)" 2 - "$K/variants/fifo.ini" "not a regular file" -- "$H" kernel show "$K/variants/fifo.ini"
 bad "kernel show: no such variant" 2 - "nosuch" -- "$H" kernel show nosuch
 bad "kernel show: not a variant name" 2 - "'a b'" -- "$H" kernel show 'a b'
-bad "kernel build: -j 0 (16.14)" 2 - "-j 0" -- "$H" kernel build 4k -j 0
+bad "kernel build: -j 0 (16.14)" 2 - "--jobs: 0 is out of range (1 to 4096)" -- "$H" kernel build 4k -j 0
 bad "kernel: --all on show" 2 - "--all" -- "$H" kernel show 4k --all
 bad "kernel: unknown subcommand" 2 - "frobnicate" -- "$H" kernel frobnicate
 
