@@ -190,6 +190,18 @@ static void wrap(FILE *out, const char *text, int width, int indent)
 	fputc('\n', out);
 }
 
+/* The baseline's CI half-width, in at most 7 characters: a wild one
+ * (a few runs of a noisy figure) must not push the line past 80. */
+static void fmt_ci_pct(double pct, char *out, size_t n)
+{
+	if (pct < 100)
+		snprintf(out, n, "+-%.1f%%", pct);
+	else if (pct < 10000)
+		snprintf(out, n, "+-%.0f%%", pct);
+	else
+		snprintf(out, n, "+-%.0fk%%", pct / 1000);
+}
+
 static void cell_text(const struct report *r, const struct rpt_row *row, size_t c, char *out,
 		      size_t n)
 {
@@ -205,7 +217,7 @@ static void cell_text(const struct report *r, const struct rpt_row *row, size_t 
 		double half = fmax(cell->s.ci_hi - cell->s.median, cell->s.median - cell->s.ci_lo);
 
 		if (cell->n > 1 && cell->s.median != 0)
-			snprintf(ratio, sizeof(ratio), "+-%.1f%%", 100 * half / fabs(cell->s.median));
+			fmt_ci_pct(100 * half / fabs(cell->s.median), ratio, sizeof(ratio));
 	} else if (cell->have_c) {
 		size_t len;
 
