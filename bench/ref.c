@@ -5,7 +5,10 @@
  *
  *   ref memcpy SIZE THREADS NTIMES  best copy bytes/s (2 x SIZE per pass), as STREAM
  *   ref chase SIZE STRIDE ACCESSES  ns per dependent load around a random cycle
- *   ref gups SIZE UPDATES           GUP/s of table[ran % n] ^= ran
+ *   ref gups SIZE UPDATES           GUP/s of table[ran % n] ^= ran (one stream)
+ *   ref gups128 SIZE UPDATES        GUP/s of HPCC RandomAccess's loop: 128 interleaved
+ *                                   streams, table[ran & (n - 1)] ^= ran (n: SIZE / 8
+ *                                   rounded down to a power of two)
  *   ref malloc OPS SLOTS LO HI      malloc+free per second, sizes log-uniform
  *   ref fork COUNT RSS              fork + _exit + waitpid per second
  *   ref mmapread DIR SIZE           bytes/s reading an evicted file through mmap
@@ -27,6 +30,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "workloads/gups_lfsr.h"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
@@ -173,6 +178,35 @@ static int ref_gups(char **v)
 	for (uint64_t i = 0; i < n; i++)
 		sum += t[i];
 	printf("%.6g\n", (double)updates / t0 / 1e9 + (sum == 1) * 1e-30);
+	return 0;
+}
+
+/* HPCC RandomAccess's core loop (RandomAccess.c, the sequential version):
+ * 128 streams, each a segment of one LFSR sequence (HPCC_starts), one
+ * update of each in turn, indexed by masking. */
+static int ref_gups128(char **v)
+{
+	uint64_t n = 1, updates = num(v[1]), ran[128], sum = 0;
+	uint64_t *t;
+	double t0;
+
+	while (n * 2 <= num(v[0]) / 8)
+		n *= 2;
+	t = map(n * 8);
+	for (uint64_t i = 0; i < n; i++)
+		t[i] = i;
+	for (int j = 0; j < 128; j++)
+		ran[j] = gups_lfsr_jump(1, updates / 128 * (uint64_t)j);
+	t0 = now();
+	for (uint64_t i = 0; i < updates / 128; i++)
+		for (int j = 0; j < 128; j++) {
+			ran[j] = (ran[j] << 1) ^ ((int64_t)ran[j] < 0 ? GUPS_POLY : 0);
+			t[ran[j] & (n - 1)] ^= ran[j];
+		}
+	t0 = now() - t0;
+	for (uint64_t i = 0; i < n; i++)
+		sum += t[i];
+	printf("%.6g\n", (double)(updates / 128 * 128) / t0 / 1e9 + (sum == 1) * 1e-30);
 	return 0;
 }
 
@@ -371,6 +405,7 @@ static const struct {
 	int (*fn)(char **v);
 } refs[] = {
 	{ "memcpy", 3, ref_memcpy }, { "chase", 3, ref_chase }, { "gups", 2, ref_gups },
+	{ "gups128", 2, ref_gups128 },
 	{ "malloc", 4, ref_malloc }, { "fork", 2, ref_fork }, { "mmapread", 2, ref_mmapread },
 	{ "collapse", 1, ref_collapse }, { "sqlite", 2, ref_sqlite },
 	{ "smallfiles", 3, ref_smallfiles },
@@ -381,7 +416,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; argc > 1 && i < sizeof(refs) / sizeof(refs[0]); i++)
 		if (!strcmp(argv[1], refs[i].name) && argc == refs[i].nargs + 2)
 			return refs[i].fn(argv + 2);
-	fprintf(stderr, "usage: ref memcpy|chase|gups|malloc|fork|mmapread|collapse|sqlite|"
+	fprintf(stderr, "usage: ref memcpy|chase|gups|gups128|malloc|fork|mmapread|collapse|sqlite|"
 		"smallfiles ARGS... (see bench/ref.c)\n");
 	return 2;
 }

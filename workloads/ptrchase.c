@@ -3,12 +3,20 @@
  * Each load's address comes from the previous load, so the time per
  * access is the full latency of the cache level or TLB level the working
  * set lands in; a list of sizes draws the latency curve whose steps show
- * the cache sizes and the TLB reach of the page size in use. */
+ * the cache sizes and the TLB reach of the page size in use.
+ *
+ * One short timing per process is at the mercy of any disturbance, so each
+ * size is timed in several windows of a minimum duration, each by default
+ * on a fresh mapping and a fresh cycle (new physical pages, so cache
+ * colouring and huge-page luck are sampled too, as test-tlb does), and
+ * reported per window with the median and the best. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "wl.h"
 
@@ -21,28 +29,51 @@ static const struct wl_param params[] = {
 	  "distance between the chased pointers (a multiple of 8)", "8..1g" },
 	{ "order", WL_ENUM, "random", "",
 	  "random: one random cycle through all pointers; seq: ascending addresses", "random|seq" },
-	{ "accesses", WL_INT, "4000000", "count", "timed dependent loads per size", "1.." },
+	{ "accesses", WL_INT, "4000000", "count",
+	  "dependent loads per batch; a window repeats batches until it lasts window seconds",
+	  "1.." },
+	{ "windows", WL_INT, "5", "count",
+	  "timing windows per size; the median and the best are reported", "1..1000" },
+	{ "window", WL_DOUBLE, "0.2", "s",
+	  "minimum duration of each window (0: one batch per window)", "0..60" },
+	{ "fresh", WL_ENUM, "map", "",
+	  "before each window: map = a new mapping (new physical pages) and a new cycle; "
+	  "chain = a new cycle in the same memory; none = the first cycle again",
+	  "map|chain|none" },
+	{ "clock", WL_ENUM, "cpu", "",
+	  "cpu: the thread's CPU time (other processes' turns on a shared CPU are not counted); "
+	  "wall: monotonic time, as test-tlb", "cpu|wall" },
 	{ "pages", WL_ENUM, "default", "",
 	  "madvise of the PMD-aligned working set: default = none (system policy), "
-	  "base = MADV_NOHUGEPAGE, thp = MADV_HUGEPAGE (PMD THP must be enabled), "
-	  "mthp = MADV_HUGEPAGE (an mTHP size below the PMD must be enabled)",
-	  "default|base|thp|mthp" },
+	  "base = MADV_NOHUGEPAGE, thp = MADV_HUGEPAGE over whole PMD-size units (PMD THP must "
+	  "be enabled), mthp = MADV_HUGEPAGE over whole units of the largest enabled mTHP size "
+	  "below the PMD", "default|base|thp|mthp" },
 	{ "corrupt", WL_BOOL, "0", "", "for tests: break one link of every cycle", NULL },
 };
 
+enum fresh { FRESH_MAP, FRESH_CHAIN, FRESH_NONE };
+
 struct chase {
-	char *buf;		/* PMD-aligned working set of the largest size */
-	uint64_t bufsize, stride;
+	char *buf;		/* the current working set, PMD-aligned */
+	void *map;		/* its mapping, for munmap */
+	size_t maplen;
+	uint64_t unit;		/* the mapping is whole units: huge pages for thp/mthp */
+	uint64_t stride;
 	uint32_t *order;	/* order[k]: the element visited k-th */
-	int random, corrupt;
-	uint64_t accesses;
+	const char *pages;
+	int random, corrupt, windows, cpu_clock;
+	enum fresh fresh;
+	uint64_t cpu_ns, wall_ns;	/* both clocks over every window */
+	uint64_t accesses, window_ns;
 	uint64_t rng;
 };
 
 /* One size's result. */
 struct point {
-	uint64_t size, steps;	/* steps: timed accesses */
-	double ns;
+	uint64_t size, steps;	/* steps: timed accesses, all windows */
+	double *ns;		/* per window */
+	double best, median;
+	int64_t thp_bytes;	/* AnonHugePages of the first window's mapping */
 	int ok;
 };
 
@@ -92,22 +123,57 @@ static void build(struct chase *c, uint64_t n)
 		*(void **)elem(c, c->order[0]) = elem(c, c->order[0]);
 }
 
-/* Warm up, then time the chase; check where it ended. */
-static void measure_size(struct chase *c, struct point *pt)
+static uint64_t cpu_now_ns(void)
 {
-	uint64_t n = pt->size / c->stride, warm = n < c->accesses ? n : c->accesses;
-	uint64_t t0, t1;
-	void *p;
+	struct timespec ts;
 
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct stamp {
+	uint64_t cpu, wall;
+};
+
+static void stamp(struct stamp *s)
+{
+	s->wall = wl_now_ns();
+	s->cpu = cpu_now_ns();
+}
+
+/* Elapsed time on the chosen clock. */
+static uint64_t since(const struct chase *c, const struct stamp *t0, const struct stamp *t1)
+{
+	return c->cpu_clock ? t1->cpu - t0->cpu : t1->wall - t0->wall;
+}
+
+/* One window: warm up, then batches of c->accesses loads until the window
+ * lasts c->window_ns (the clocks are read between batches only, a few
+ * million loads apart); check where the chase ended. */
+static int measure_window(struct chase *c, uint64_t size, double *ns, uint64_t *steps)
+{
+	uint64_t n = size / c->stride, warm = n < c->accesses ? n : c->accesses, total = 0;
+	struct stamp t0, t1;
+	void *p = chase_loop(elem(c, c->order[0]), warm);
+
+	stamp(&t0);
+	do {
+		p = chase_loop(p, c->accesses);
+		total += c->accesses;
+		stamp(&t1);
+	} while (since(c, &t0, &t1) < c->window_ns);
 	/* A total that is a multiple of n would end where it began whether
 	 * the loads ran or not: one step more makes the check meaningful. */
-	pt->steps = c->accesses + ((warm + c->accesses) % n == 0);
-	p = chase_loop(elem(c, c->order[0]), warm);
-	t0 = wl_now_ns();
-	p = chase_loop(p, pt->steps);
-	t1 = wl_now_ns();
-	pt->ns = (double)(t1 - t0) / (double)pt->steps;
-	pt->ok = p == elem(c, c->order[(warm + pt->steps) % n]);
+	if ((warm + total) % n == 0) {
+		p = chase_loop(p, 1);
+		total++;
+		stamp(&t1);
+	}
+	*ns = (double)since(c, &t0, &t1) / (double)total;
+	*steps += total;
+	c->cpu_ns += t1.cpu - t0.cpu;
+	c->wall_ns += t1.wall - t0.wall;
+	return p == elem(c, c->order[(warm + total) % n]);
 }
 
 /* param: "sizes" when the size came from the list. */
@@ -122,64 +188,169 @@ static int check_size(const struct chase *c, uint64_t size, const char *param)
 	return 0;
 }
 
-static int check_pages(const char *pages)
+/* The largest mTHP size below the PMD that a MADV_HUGEPAGE range gets. */
+static uint64_t largest_mthp(void)
+{
+	uint64_t pmd = wl_pmd_size(), best = 0;
+
+	for (uint64_t b = (uint64_t)wl_page_size() * 2; b < pmd; b *= 2)
+		if (wl_thp_size_enabled(b))
+			best = b;
+	return best;
+}
+
+/* Check pages and set the unit the working set is rounded up to: a size
+ * below a huge page would otherwise never get one. */
+static int check_pages(struct chase *c)
 {
 	uint64_t pmd = wl_pmd_size();
 
-	if (!strcmp(pages, "default"))
+	c->unit = (uint64_t)wl_page_size();
+	if (!strcmp(c->pages, "default"))
 		return 0;
 	if (!pmd)
 		return wl_param_fail("pages", "'%s' needs transparent hugepages "
-				     "(no hpage_pmd_size here)", pages);
-	if (!strcmp(pages, "thp") && !wl_thp_size_enabled(pmd))
+				     "(no hpage_pmd_size here)", c->pages);
+	if (!strcmp(c->pages, "thp") && !wl_thp_size_enabled(pmd))
 		return wl_param_fail("pages", "'thp': PMD-size THP is disabled here "
 				     "(hugepages-%" PRIu64 "kB/enabled)", pmd >> 10);
-	if (!strcmp(pages, "mthp") && !wl_mthp_size_enabled())
+	if (!strcmp(c->pages, "mthp") && !wl_mthp_size_enabled())
 		return wl_param_fail("pages", "'mthp': no mTHP size below the PMD is enabled "
 				     "(hugepages-<N>kB/enabled: always or madvise)");
+	if (!strcmp(c->pages, "thp"))
+		c->unit = pmd;
+	else if (!strcmp(c->pages, "mthp"))
+		c->unit = largest_mthp();
 	return 0;
 }
 
-/* Map, advise and fault in the working set; report how it is backed. */
-static int map_buffer(struct chase *c, const char *pages, void **map, size_t *maplen)
+static void unmap_buffer(struct chase *c)
+{
+	if (c->map)
+		munmap(c->map, c->maplen);
+	c->map = NULL;
+	c->buf = NULL;
+}
+
+/* A new working set for size bytes, whole units, advised and faulted in
+ * address order (fault sizes follow the advice, not the cycle). */
+static int map_buffer(struct chase *c, uint64_t size)
 {
 	uint64_t pmd = wl_pmd_size();
 	size_t align = pmd ? (size_t)pmd : (size_t)wl_page_size();
-	struct wl_thp_stats before, after;
+	size_t len = (size_t)((size + c->unit - 1) / c->unit * c->unit);
 
-	c->buf = wl_map_aligned((size_t)c->bufsize, align, map, maplen);
+	unmap_buffer(c);
+	c->buf = wl_map_aligned(len, align, &c->map, &c->maplen);
 	if (!c->buf)
 		return 1;
-	if (wl_advise_pages(c->buf, (size_t)c->bufsize, pages))
-		return wl_fail("madvise(%s) on the working set: %m", pages);
-	wl_thp_stats_read(&before);
-	/* Touch in address order: fault sizes follow the advice, not the cycle. */
-	memset(c->buf, 1, (size_t)c->bufsize);
-	wl_thp_stats_read(&after);
-	wl_metric("thp_bytes", (double)wl_smaps_bytes(c->buf, "AnonHugePages"), "bytes",
-		  "gauge", "none");
-	wl_thp_stats_report(&before, &after, "mthp.");
-	wl_thp_stats_free(&before);
-	wl_thp_stats_free(&after);
+	if (wl_advise_pages(c->buf, len, c->pages))
+		return wl_fail("madvise(%s) on the working set: %m", c->pages);
+	memset(c->buf, 1, len);
 	return 0;
 }
 
-static void report(const struct chase *c, const struct point *pts, size_t n, int curve)
+/* The first window's mapping; the per-size THP statistics around the
+ * largest size's fault-in (system-wide counters: the smaller sizes'
+ * changes would be lost in other processes' noise anyway). */
+static int first_map(struct chase *c, struct point *pt, int largest)
 {
-	char name[64];
+	struct wl_thp_stats before, after;
+	int rc;
+
+	if (largest)
+		wl_thp_stats_read(&before);
+	rc = map_buffer(c, pt->size);
+	if (largest) {
+		wl_thp_stats_read(&after);
+		if (!rc)
+			wl_thp_stats_report(&before, &after, "mthp.");
+		wl_thp_stats_free(&before);
+		wl_thp_stats_free(&after);
+	}
+	if (!rc)
+		pt->thp_bytes = wl_smaps_bytes(c->buf, "AnonHugePages");
+	return rc;
+}
+
+/* Set up window w of a size: a mapping and a cycle as c->fresh says. */
+static int prepare(struct chase *c, struct point *pt, int w, int largest)
+{
+	int rc = 0;
+
+	if (w == 0)
+		rc = first_map(c, pt, largest);
+	else if (c->fresh == FRESH_MAP)
+		rc = map_buffer(c, pt->size);
+	if (!rc && (w == 0 || c->fresh != FRESH_NONE))
+		build(c, pt->size / c->stride);
+	return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void summarize(struct point *pt, int windows)
+{
+	double *v = malloc((size_t)windows * sizeof(*v));
+
+	if (!v) {
+		pt->best = pt->median = NAN;
+		return;
+	}
+	memcpy(v, pt->ns, (size_t)windows * sizeof(*v));
+	qsort(v, (size_t)windows, sizeof(*v), cmp_double);
+	pt->best = v[0];
+	pt->median = windows % 2 ? v[windows / 2] : (v[windows / 2 - 1] + v[windows / 2]) / 2;
+	free(v);
+}
+
+static void report_point(const struct chase *c, const struct point *pt, int curve)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "ns_per_access.%" PRIu64, pt->size);
+	wl_metric(name, pt->median, "ns", "gauge", "lower");
+	snprintf(name, sizeof(name), "ns_per_access_best.%" PRIu64, pt->size);
+	wl_metric(name, pt->best, "ns", "gauge", "lower");
+	for (int w = 0; w < c->windows; w++) {
+		snprintf(name, sizeof(name), "window_ns.%" PRIu64 ".%d", pt->size, w);
+		wl_metric(name, pt->ns[w], "ns", "gauge", "lower");
+	}
+	if (curve) {
+		snprintf(name, sizeof(name), "thp_bytes.%" PRIu64, pt->size);
+		wl_metric(name, (double)pt->thp_bytes, "bytes", "gauge", "none");
+	}
+}
+
+static void report(const struct chase *c, const struct point *pts, size_t n,
+		   size_t largest, int curve)
+{
 	double touched = 0, total = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "ns_per_access.%" PRIu64, pts[i].size);
-		wl_metric(name, pts[i].ns, "ns", "gauge", "lower");
+		report_point(c, &pts[i], curve);
 		touched += (double)pts[i].size;
 		total += (double)pts[i].steps;
 	}
-	if (!curve)
-		wl_metric("ns_per_access", pts[0].ns, "ns", "gauge", "lower");
+	if (!curve) {
+		wl_metric("ns_per_access", pts[0].median, "ns", "gauge", "lower");
+		wl_metric("ns_per_access_best", pts[0].best, "ns", "gauge", "lower");
+	}
+	wl_metric("thp_bytes", (double)pts[largest].thp_bytes, "bytes", "gauge", "none");
 	wl_metric("accesses", total, "count", "counter", "none");
 	wl_metric("bytes_touched", touched, "bytes", "counter", "none");
 	wl_metric("stride_bytes", (double)c->stride, "bytes", "gauge", "none");
+	wl_metric("windows", c->windows, "count", "gauge", "none");
+	wl_metric("window_s", (double)c->window_ns / 1e9, "s", "gauge", "none");
+	/* Below 1: other work shared the CPU during the windows (clock=wall
+	 * figures then include its turns; clock=cpu ones do not). */
+	wl_metric("cpu_share", c->wall_ns ? (double)c->cpu_ns / (double)c->wall_ns : 0, "",
+		  "gauge", "higher");
 }
 
 static void verify(const struct point *pts, size_t n)
@@ -194,27 +365,50 @@ static void verify(const struct point *pts, size_t n)
 	wl_verify(1, "%zu size(s): every chase ended at the predicted element", n);
 }
 
-/* Curve mode: the region covers every size, cycle building included. */
-static void run_points(struct chase *c, struct point *pts, size_t n, int curve)
+/* Every window of one size. One size alone: the region spans its windows
+ * (the first set-up stays outside, later fresh set-ups are inside). */
+static int run_point(struct chase *c, struct point *pt, int largest, int curve)
+{
+	pt->ok = 1;
+	for (int w = 0; w < c->windows; w++) {
+		if (prepare(c, pt, w, largest))
+			return 1;
+		if (!curve && w == 0)
+			wl_region_begin();
+		pt->ok &= measure_window(c, pt->size, &pt->ns[w], &pt->steps);
+	}
+	if (!curve)
+		wl_region_end();
+	summarize(pt, c->windows);
+	return 0;
+}
+
+/* Curve mode: the region covers every size, set-ups included. */
+static int run_points(struct chase *c, struct point *pts, size_t n, size_t largest,
+		      int curve)
 {
 	if (curve)
 		wl_region_begin();
-	for (size_t i = 0; i < n; i++) {
-		build(c, pts[i].size / c->stride);
-		if (!curve)
-			wl_region_begin();
-		measure_size(c, &pts[i]);
-		if (!curve)
-			wl_region_end();
-	}
+	for (size_t i = 0; i < n; i++)
+		if (run_point(c, &pts[i], i == largest, curve))
+			return 1;
 	if (curve)
 		wl_region_end();
+	return 0;
+}
+
+static void free_points(struct point *pts, size_t n)
+{
+	for (size_t i = 0; pts && i < n; i++)
+		free(pts[i].ns);
+	free(pts);
 }
 
 static int sizes_of(const struct wl_value *v, struct point **pts, size_t *n)
 {
 	char err[256];
 	uint64_t *list = NULL;
+	int windows = (int)wl_int(v, "windows"), bad = 0;
 
 	if (wl_parse_size_list(wl_str(v, "sizes"), &list, n, err, sizeof(err)))
 		return wl_param_fail("sizes", "%s", err);
@@ -227,52 +421,65 @@ static int sizes_of(const struct wl_value *v, struct point **pts, size_t *n)
 		*n = 1;
 	}
 	*pts = calloc(*n, sizeof(**pts));
-	for (size_t i = 0; *pts && i < *n; i++)
+	for (size_t i = 0; *pts && i < *n; i++) {
 		(*pts)[i].size = list[i];
+		(*pts)[i].ns = calloc((size_t)windows, sizeof(double));
+		bad |= !(*pts)[i].ns;
+	}
 	free(list);
-	return *pts ? 0 : wl_fail("out of memory");
+	return *pts && !bad ? 0 : wl_fail("out of memory");
 }
 
-static int setup(struct chase *c, const struct wl_value *v, struct point *pts, size_t n)
+static int setup(struct chase *c, const struct wl_value *v, struct point *pts, size_t n,
+		 size_t *largest)
 {
+	static const char *const fresh[] = { "map", "chain", "none" };
+	uint64_t max = 0;
+
 	c->stride = wl_size(v, "stride");
 	c->random = !strcmp(wl_str(v, "order"), "random");
 	c->corrupt = (int)wl_int(v, "corrupt");
 	c->accesses = (uint64_t)wl_int(v, "accesses");
+	c->windows = (int)wl_int(v, "windows");
+	c->window_ns = (uint64_t)llround(wl_double(v, "window") * 1e9);
+	c->pages = wl_str(v, "pages");
+	c->cpu_clock = !strcmp(wl_str(v, "clock"), "cpu");
+	for (int f = 0; f < 3; f++)
+		if (!strcmp(wl_str(v, "fresh"), fresh[f]))
+			c->fresh = (enum fresh)f;
 	for (size_t i = 0; i < n; i++) {
 		if (check_size(c, pts[i].size, wl_str(v, "sizes")[0] ? "sizes" : "size"))
 			return 1;
-		if (pts[i].size > c->bufsize)
-			c->bufsize = pts[i].size;
+		if (pts[i].size > max) {
+			max = pts[i].size;
+			*largest = i;
+		}
 	}
-	if (check_pages(wl_str(v, "pages")))
+	if (check_pages(c))
 		return 1;
-	c->order = malloc((size_t)(c->bufsize / c->stride) * sizeof(*c->order));
-	return c->order ? 0 : wl_fail("out of memory for %" PRIu64 " indices",
-				      c->bufsize / c->stride);
+	c->order = malloc((size_t)(max / c->stride) * sizeof(*c->order));
+	return c->order ? 0 : wl_fail("out of memory for %" PRIu64 " indices", max / c->stride);
 }
 
 static int run(const struct wl_value *v, uint64_t seed)
 {
 	struct chase c = { .rng = seed };
 	struct point *pts = NULL;
-	void *map = NULL;
-	size_t n = 0, maplen = 0;
+	size_t n = 0, largest = 0;
+	int curve = wl_str(v, "sizes")[0] != '\0';
 	int rc = sizes_of(v, &pts, &n);
 
 	if (!rc)
-		rc = setup(&c, v, pts, n);
+		rc = setup(&c, v, pts, n, &largest);
 	if (!rc)
-		rc = map_buffer(&c, wl_str(v, "pages"), &map, &maplen);
+		rc = run_points(&c, pts, n, largest, curve);
 	if (!rc) {
-		run_points(&c, pts, n, wl_str(v, "sizes")[0] != '\0');
-		report(&c, pts, n, wl_str(v, "sizes")[0] != '\0');
+		report(&c, pts, n, largest, curve);
 		verify(pts, n);
 	}
-	if (map)
-		munmap(map, maplen);
+	unmap_buffer(&c);
 	free(c.order);
-	free(pts);
+	free_points(pts, n);
 	return rc;
 }
 

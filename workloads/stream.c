@@ -13,13 +13,15 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#if defined(__x86_64__) && defined(__SSE2__)
-#include <emmintrin.h>
-#define HAVE_NT 1
-#else
-#define HAVE_NT 0
+#include <hwloc.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
+#include "stream_kernels.h"
 #include "wl.h"
 
 #define SCALAR 3.0
@@ -39,8 +41,12 @@ static const struct wl_param params[] = {
 	  "array madvise: default = none, base = MADV_NOHUGEPAGE, thp = MADV_HUGEPAGE",
 	  "default|base|thp" },
 	{ "stores", WL_ENUM, "auto", "",
-	  "nt: non-temporal stores (x86-64 SSE2, as memcpy for large copies); plain: "
-	  "ordinary stores; auto: nt where available", "auto|nt|plain" },
+	  "nt: non-temporal stores (x86-64 SSE2/AVX2/AVX-512 streaming stores, arm64 STNP; "
+	  "as memcpy for large copies); plain: ordinary stores; auto: nt when the three arrays "
+	  "exceed the last-level cache (hwloc), else plain", "auto|nt|plain" },
+	{ "isa", WL_ENUM, "auto", "",
+	  "kernel instruction set: auto = the widest the CPU runs (CPUID at run time); "
+	  "x86-64: avx512, avx2, sse2; arm64: neon; others: base", "auto|avx512|avx2|sse2|neon|base" },
 	{ "corrupt", WL_BOOL, "0", "", "for tests: change one element before validating", NULL },
 };
 
@@ -48,122 +54,228 @@ static const char *const kernel_name[NKERNELS] = { "copy", "scale", "add", "tria
 /* Arrays each kernel moves: STREAM's counting (no write-allocate). */
 static const int kernel_arrays[NKERNELS] = { 2, 2, 3, 3 };
 
-/* d = x (copy), d = s*x (scale), d = x+y (add), d = x+s*y (triad). */
-typedef void (*kernel_fn)(double *restrict d, const double *restrict x,
-			  const double *restrict y, double s, size_t n);
+typedef stream_kernel_fn kernel_fn;
 
-static void copy_plain(double *restrict d, const double *restrict x,
-		       const double *restrict y, double s, size_t n)
+/* One set of the four kernels: what is dispatched to and recorded. */
+struct kernels {
+	const char *name;	/* "nt-avx512", "plain-sse2", ... */
+	const char *isa;	/* value of the isa parameter it answers to */
+	int nt, vector_bytes;
+	int (*usable)(void);
+	kernel_fn fn[NKERNELS];
+};
+
+static int always(void)
 {
-	for (size_t i = 0; i < n; i++)
-		d[i] = x[i];
+	return 1;
 }
 
-static void scale_plain(double *restrict d, const double *restrict x,
-			const double *restrict y, double s, size_t n)
+/* The plain loops at the baseline of the architecture (SSE2 on x86-64,
+ * Advanced SIMD on arm64), then per x86 level below. */
+STREAM_KERNELS(, base)
+
+#if defined(__x86_64__)
+/* The same loops for wider vectors, chosen at run time by CPUID, so one
+ * binary runs on every x86-64 CPU at the speed of code built for it.
+ * avx2 carries fma, as -march=native does on such CPUs (triad contracts). */
+STREAM_KERNELS(__attribute__((target("avx2,fma"))), avx2)
+STREAM_KERNELS(__attribute__((target("avx512f,avx2,fma"))), avx512)
+
+static int has_avx2(void)
 {
-	for (size_t i = 0; i < n; i++)
-		d[i] = s * x[i];
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-static void add_plain(double *restrict d, const double *restrict x,
-		      const double *restrict y, double s, size_t n)
+static int has_avx512(void)
 {
-	for (size_t i = 0; i < n; i++)
-		d[i] = x[i] + y[i];
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx512f") && has_avx2();
 }
 
-static void triad_plain(double *restrict d, const double *restrict x,
-			const double *restrict y, double s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		d[i] = x[i] + s * y[i];
-}
-
-#if HAVE_NT
 /* Non-temporal stores skip the read for ownership of each destination
  * line, which ordinary stores pay on x86: that is what large memcpy does.
- * Slices start 64-byte aligned; the odd tail uses ordinary stores. */
-static void copy_nt(double *restrict d, const double *restrict x,
-		    const double *restrict y, double s, size_t n)
+ * One store per vector; AVX-512 writes a whole 64-byte line per store, so
+ * the write-combining buffer flushes full lines. Slices start 64-byte
+ * aligned; the odd tail uses ordinary stores. Four lines per iteration,
+ * loads first, so the loads of a line overlap the stores of the last. */
+#define NT_KERNELS(ATTR, SFX, VEC, W, LOAD, STREAM, SET1, ADD, MUL)			\
+ATTR static void copy_nt_##SFX(double *restrict d, const double *restrict x,		\
+			       const double *restrict y, double s, size_t n)		\
+{											\
+	size_t i = 0;									\
+											\
+	for (; i + 4 * (W) <= n; i += 4 * (W)) {					\
+		VEC v0 = LOAD(x + i), v1 = LOAD(x + i + (W));				\
+		VEC v2 = LOAD(x + i + 2 * (W)), v3 = LOAD(x + i + 3 * (W));		\
+											\
+		STREAM(d + i, v0);							\
+		STREAM(d + i + (W), v1);						\
+		STREAM(d + i + 2 * (W), v2);						\
+		STREAM(d + i + 3 * (W), v3);						\
+	}										\
+	copy_base(d + i, x + i, NULL, s, n - i);					\
+}											\
+ATTR static void scale_nt_##SFX(double *restrict d, const double *restrict x,		\
+				const double *restrict y, double s, size_t n)		\
+{											\
+	VEC vs = SET1(s);								\
+	size_t i = 0;									\
+											\
+	for (; i + 2 * (W) <= n; i += 2 * (W)) {					\
+		STREAM(d + i, MUL(vs, LOAD(x + i)));					\
+		STREAM(d + i + (W), MUL(vs, LOAD(x + i + (W))));			\
+	}										\
+	scale_base(d + i, x + i, NULL, s, n - i);					\
+}											\
+ATTR static void add_nt_##SFX(double *restrict d, const double *restrict x,		\
+			      const double *restrict y, double s, size_t n)		\
+{											\
+	size_t i = 0;									\
+											\
+	for (; i + 2 * (W) <= n; i += 2 * (W)) {					\
+		STREAM(d + i, ADD(LOAD(x + i), LOAD(y + i)));				\
+		STREAM(d + i + (W), ADD(LOAD(x + i + (W)), LOAD(y + i + (W))));	\
+	}										\
+	add_base(d + i, x + i, y + i, s, n - i);					\
+}											\
+ATTR static void triad_nt_##SFX(double *restrict d, const double *restrict x,		\
+				const double *restrict y, double s, size_t n)		\
+{											\
+	VEC vs = SET1(s);								\
+	size_t i = 0;									\
+											\
+	for (; i + 2 * (W) <= n; i += 2 * (W)) {					\
+		STREAM(d + i, ADD(LOAD(x + i), MUL(vs, LOAD(y + i))));			\
+		STREAM(d + i + (W), ADD(LOAD(x + i + (W)), MUL(vs, LOAD(y + i + (W)))));\
+	}										\
+	triad_base(d + i, x + i, y + i, s, n - i);					\
+}
+
+NT_KERNELS(, sse2, __m128d, 2, _mm_load_pd, _mm_stream_pd, _mm_set1_pd, _mm_add_pd,
+	   _mm_mul_pd)
+NT_KERNELS(__attribute__((target("avx2,fma"))), avx2, __m256d, 4, _mm256_load_pd,
+	   _mm256_stream_pd, _mm256_set1_pd, _mm256_add_pd, _mm256_mul_pd)
+NT_KERNELS(__attribute__((target("avx512f,avx2,fma"))), avx512, __m512d, 8, _mm512_load_pd,
+	   _mm512_stream_pd, _mm512_set1_pd, _mm512_add_pd, _mm512_mul_pd)
+
+/* Streamed lines must be visible before the barrier. */
+static void store_fence(void)
+{
+	_mm_sfence();
+}
+
+/* Best first: the first usable set of the wanted kind is taken. */
+static const struct kernels variants[] = {
+	{ "nt-avx512", "avx512", 1, 64, has_avx512,
+	  { copy_nt_avx512, scale_nt_avx512, add_nt_avx512, triad_nt_avx512 } },
+	{ "nt-avx2", "avx2", 1, 32, has_avx2,
+	  { copy_nt_avx2, scale_nt_avx2, add_nt_avx2, triad_nt_avx2 } },
+	{ "nt-sse2", "sse2", 1, 16, always,
+	  { copy_nt_sse2, scale_nt_sse2, add_nt_sse2, triad_nt_sse2 } },
+	{ "plain-avx512", "avx512", 0, 64, has_avx512,
+	  { copy_avx512, scale_avx512, add_avx512, triad_avx512 } },
+	{ "plain-avx2", "avx2", 0, 32, has_avx2,
+	  { copy_avx2, scale_avx2, add_avx2, triad_avx2 } },
+	{ "plain-sse2", "sse2", 0, 16, always, { copy_base, scale_base, add_base, triad_base } },
+};
+#elif defined(__aarch64__)
+/* STNP: a non-temporal pair of 128-bit stores, 32 bytes. A hint (the
+ * core may still allocate), but it lets the line be written without
+ * being read first, as the non-temporal stores of memcpy. */
+static inline void stnp(double *d, float64x2_t a, float64x2_t b)
+{
+	__asm__ volatile("stnp %q1, %q2, [%0]" : : "r"(d), "w"(a), "w"(b) : "memory");
+}
+
+static void copy_nt_neon(double *restrict d, const double *restrict x,
+			 const double *restrict y, double s, size_t n)
 {
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
-		__m128d v0 = _mm_load_pd(x + i), v1 = _mm_load_pd(x + i + 2);
-		__m128d v2 = _mm_load_pd(x + i + 4), v3 = _mm_load_pd(x + i + 6);
+		float64x2_t v0 = vld1q_f64(x + i), v1 = vld1q_f64(x + i + 2);
+		float64x2_t v2 = vld1q_f64(x + i + 4), v3 = vld1q_f64(x + i + 6);
 
-		_mm_stream_pd(d + i, v0);
-		_mm_stream_pd(d + i + 2, v1);
-		_mm_stream_pd(d + i + 4, v2);
-		_mm_stream_pd(d + i + 6, v3);
+		stnp(d + i, v0, v1);
+		stnp(d + i + 4, v2, v3);
 	}
-	copy_plain(d + i, x + i, NULL, s, n - i);
+	copy_base(d + i, x + i, NULL, s, n - i);
 }
 
-static void scale_nt(double *restrict d, const double *restrict x,
-		     const double *restrict y, double s, size_t n)
-{
-	__m128d vs = _mm_set1_pd(s);
-	size_t i = 0;
-
-	for (; i + 4 <= n; i += 4) {
-		_mm_stream_pd(d + i, _mm_mul_pd(vs, _mm_load_pd(x + i)));
-		_mm_stream_pd(d + i + 2, _mm_mul_pd(vs, _mm_load_pd(x + i + 2)));
-	}
-	scale_plain(d + i, x + i, NULL, s, n - i);
-}
-
-static void add_nt(double *restrict d, const double *restrict x,
-		   const double *restrict y, double s, size_t n)
+static void scale_nt_neon(double *restrict d, const double *restrict x,
+			  const double *restrict y, double s, size_t n)
 {
 	size_t i = 0;
 
-	for (; i + 4 <= n; i += 4) {
-		_mm_stream_pd(d + i, _mm_add_pd(_mm_load_pd(x + i), _mm_load_pd(y + i)));
-		_mm_stream_pd(d + i + 2, _mm_add_pd(_mm_load_pd(x + i + 2),
-						    _mm_load_pd(y + i + 2)));
-	}
-	add_plain(d + i, x + i, y + i, s, n - i);
+	for (; i + 4 <= n; i += 4)
+		stnp(d + i, vmulq_n_f64(vld1q_f64(x + i), s), vmulq_n_f64(vld1q_f64(x + i + 2), s));
+	scale_base(d + i, x + i, NULL, s, n - i);
 }
 
-static void triad_nt(double *restrict d, const double *restrict x,
-		     const double *restrict y, double s, size_t n)
+static void add_nt_neon(double *restrict d, const double *restrict x,
+			const double *restrict y, double s, size_t n)
 {
-	__m128d vs = _mm_set1_pd(s);
 	size_t i = 0;
 
-	for (; i + 4 <= n; i += 4) {
-		_mm_stream_pd(d + i, _mm_add_pd(_mm_load_pd(x + i),
-						_mm_mul_pd(vs, _mm_load_pd(y + i))));
-		_mm_stream_pd(d + i + 2, _mm_add_pd(_mm_load_pd(x + i + 2),
-						    _mm_mul_pd(vs, _mm_load_pd(y + i + 2))));
-	}
-	triad_plain(d + i, x + i, y + i, s, n - i);
+	for (; i + 4 <= n; i += 4)
+		stnp(d + i, vaddq_f64(vld1q_f64(x + i), vld1q_f64(y + i)),
+		     vaddq_f64(vld1q_f64(x + i + 2), vld1q_f64(y + i + 2)));
+	add_base(d + i, x + i, y + i, s, n - i);
 }
 
-static const kernel_fn nt_kernels[NKERNELS] = { copy_nt, scale_nt, add_nt, triad_nt };
+/* Multiply then add, unfused, as triad_base without contraction would:
+ * validation allows 1e-13 either way. */
+static void triad_nt_neon(double *restrict d, const double *restrict x,
+			  const double *restrict y, double s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4)
+		stnp(d + i, vaddq_f64(vld1q_f64(x + i), vmulq_n_f64(vld1q_f64(y + i), s)),
+		     vaddq_f64(vld1q_f64(x + i + 2), vmulq_n_f64(vld1q_f64(y + i + 2), s)));
+	triad_base(d + i, x + i, y + i, s, n - i);
+}
 
 static void store_fence(void)
 {
-	_mm_sfence();	/* streamed lines must be visible before the barrier */
+	__asm__ volatile("dmb ishst" : : : "memory");
 }
+
+static const struct kernels variants[] = {
+	{ "nt-neon", "neon", 1, 16, always,
+	  { copy_nt_neon, scale_nt_neon, add_nt_neon, triad_nt_neon } },
+	{ "plain-neon", "neon", 0, 16, always, { copy_base, scale_base, add_base, triad_base } },
+};
 #else
-static const kernel_fn nt_kernels[NKERNELS] = { NULL, NULL, NULL, NULL };
-
 static void store_fence(void)
 {
 }
+
+static const struct kernels variants[] = {
+	{ "plain-base", "base", 0, 8, always, { copy_base, scale_base, add_base, triad_base } },
+};
 #endif
 
-static const kernel_fn plain_kernels[NKERNELS] = {
-	copy_plain, scale_plain, add_plain, triad_plain
-};
+#define NVARIANTS (sizeof(variants) / sizeof(variants[0]))
+
+/* The first usable variant with nt stores or not, of the isa asked for
+ * ("auto": any); NULL if none. */
+static const struct kernels *pick(int nt, const char *isa)
+{
+	for (size_t i = 0; i < NVARIANTS; i++)
+		if (variants[i].nt == nt && (!strcmp(isa, "auto") || !strcmp(isa, variants[i].isa)) &&
+		    variants[i].usable())
+			return &variants[i];
+	return NULL;
+}
 
 struct stream {
 	double *a, *b, *c;
 	uint64_t n;			/* elements per array */
-	int threads, ntimes, nt;
+	int threads, ntimes;
+	const struct kernels *k;	/* the kernels dispatched to */
+	uint64_t llc;			/* last-level cache bytes, 0 if unknown */
 	pthread_barrier_t step;
 	void *topo;			/* NULL unless bind=core */
 	int abort;
@@ -181,7 +293,7 @@ struct worker {
 /* Kernel k on one slice: arrays per STREAM (c=a, b=s*c, c=a+b, a=b+s*c). */
 static void run_kernel(struct stream *s, int k, size_t lo, size_t hi)
 {
-	const kernel_fn *fn = s->nt ? nt_kernels : plain_kernels;
+	const kernel_fn *fn = s->k->fn;
 	size_t n = hi - lo;
 
 	switch (k) {
@@ -190,7 +302,7 @@ static void run_kernel(struct stream *s, int k, size_t lo, size_t hi)
 	case 2: fn[2](s->c + lo, s->a + lo, s->b + lo, SCALAR, n); break;
 	default: fn[3](s->a + lo, s->b + lo, s->c + lo, SCALAR, n); break;
 	}
-	if (s->nt)
+	if (s->k->nt)
 		store_fence();
 }
 
@@ -298,7 +410,8 @@ static void validate(struct stream *s, int corrupt)
 			  ec, first);
 	else
 		wl_verify(1, "all %" PRIu64 " elements of a, b, c equal %g, %g, %g after %d "
-			  "passes (relative error <= 1e-13)", s->n, ea, eb, ec, s->ntimes);
+			  "passes (relative error <= 1e-13); kernels %s", s->n, ea, eb, ec,
+			  s->ntimes, s->k->name);
 }
 
 static void report(const struct stream *s)
@@ -316,7 +429,9 @@ static void report(const struct stream *s)
 	}
 	wl_metric("array_bytes", bytes, "bytes", "gauge", "none");
 	wl_metric("bytes_touched", 3 * bytes, "bytes", "counter", "none");
-	wl_metric("nt_stores", s->nt, "", "gauge", "none");
+	wl_metric("nt_stores", s->k->nt, "", "gauge", "none");
+	wl_metric("vector_bytes", s->k->vector_bytes, "bytes", "gauge", "none");
+	wl_metric("llc_bytes", (double)s->llc, "bytes", "gauge", "none");
 }
 
 static int start(struct stream *s, struct worker *w)
@@ -387,17 +502,63 @@ static int map_arrays(struct stream *s, const char *pages, void *maps[3], size_t
 	return 0;
 }
 
+/* The largest cache hwloc knows of (the last level), 0 if none. */
+static uint64_t llc_bytes(void)
+{
+	static const hwloc_obj_type_t levels[] = { HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE,
+						   HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L4CACHE,
+						   HWLOC_OBJ_L5CACHE };
+	hwloc_topology_t topo;
+	uint64_t best = 0;
+
+	if (hwloc_topology_init(&topo))
+		return 0;
+	if (!hwloc_topology_load(topo))
+		for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+			hwloc_obj_t o = hwloc_get_obj_by_type(topo, levels[i], 0);
+
+			if (o && o->attr && o->attr->cache.size > best)
+				best = o->attr->cache.size;
+		}
+	hwloc_topology_destroy(topo);
+	return best;
+}
+
+/* stores=auto: non-temporal stores pay off once the arrays cannot stay
+ * in the last-level cache (then caching the destination only evicts the
+ * sources); below that, ordinary stores leave it where the next kernel
+ * reads it. Unknown LLC: nt, the large-array case STREAM is about. */
+static int want_nt(const struct stream *s, const char *stores)
+{
+	if (strcmp(stores, "auto"))
+		return !strcmp(stores, "nt");
+	return !s->llc || 3 * s->n * sizeof(double) > s->llc;
+}
+
+static int choose_kernels(struct stream *s, const char *stores, const char *isa)
+{
+	int nt = want_nt(s, stores);
+
+	s->k = pick(nt, isa);
+	if (!s->k && nt && !strcmp(stores, "auto"))
+		s->k = pick(0, isa);	/* no nt kernels here: plain ones */
+	if (s->k)
+		return 0;
+	if (!pick(0, isa) && !pick(1, isa))
+		return wl_param_fail("isa", "'%s' kernels cannot run on this CPU or architecture",
+				     isa);
+	return wl_param_fail("stores", "'%s' kernels are not implemented for this "
+			     "architecture; use auto or plain", stores);
+}
+
 static int setup(struct stream *s, const struct wl_value *v)
 {
-	const char *stores = wl_str(v, "stores");
-
 	s->n = wl_size(v, "size") / sizeof(double);
 	s->threads = (int)wl_int(v, "threads");
 	s->ntimes = (int)wl_int(v, "ntimes");
-	s->nt = HAVE_NT && strcmp(stores, "plain");
-	if (!HAVE_NT && !strcmp(stores, "nt"))
-		return wl_param_fail("stores", "'nt' is implemented for x86-64 only; "
-				     "use auto or plain");
+	s->llc = llc_bytes();
+	if (choose_kernels(s, wl_str(v, "stores"), wl_str(v, "isa")))
+		return 1;
 	for (int k = 0; k < NKERNELS; k++)
 		s->best[k] = INFINITY;
 	if (strcmp(wl_str(v, "bind"), "core"))

@@ -117,19 +117,35 @@ bad_param "ptrchase --check refuses a bad sizes list" ptrchase "parameter sizes"
 bad_param "ptrchase stride not a multiple of 8" ptrchase "parameter stride: '12' is not a multiple of 8" stride=12
 bad_param "ptrchase size below two pointers" ptrchase "parameter size" size=64 stride=64
 run_stream "ptrchase one size: ns_per_access, verified" 0 \
-	"verify=true ns_per_access ns_per_access.1048576 accesses=100000 bytes_touched=1048576" \
-	"$WL/ptrchase" size=1m accesses=100000
+	"verify=true ns_per_access ns_per_access.1048576 accesses=100000 bytes_touched=1048576 windows=1" \
+	"$WL/ptrchase" size=1m accesses=100000 windows=1 window=0
 run_stream "ptrchase order=seq" 0 "verify=true ns_per_access" \
-	"$WL/ptrchase" size=1m order=seq accesses=100000
+	"$WL/ptrchase" size=1m order=seq accesses=100000 windows=2 window=0
+# Windows: one figure each, median and best; each window repeats batches
+# of accesses loads until it lasts window seconds.
+if run_stream "ptrchase windows=3: per-window figures, median and best" 0 \
+	"verify=true window_ns.1048576.0 window_ns.1048576.2 ns_per_access_best windows=3 accesses>30000 cpu_share>0" \
+	"$WL/ptrchase" size=1m accesses=10000 windows=3 window=0.05; then
+	m=$(metric "$TMP/stream" ns_per_access) b=$(metric "$TMP/stream" ns_per_access_best)
+	if holds "$b" "$m" 'a <= b && a > 0'; then ok "ptrchase best $b <= median $m"
+	else not_ok "ptrchase best <= median" "best $b, median $m"; fi
+fi
+for f in map chain none; do
+	run_stream "ptrchase fresh=$f verified" 0 "verify=true ns_per_access.16384 ns_per_access.262144" \
+		"$WL/ptrchase" sizes=16k,256k accesses=20000 windows=3 window=0 fresh=$f
+done
+run_stream "ptrchase clock=wall" 0 "verify=true ns_per_access" \
+	"$WL/ptrchase" size=64k accesses=20000 windows=2 window=0 clock=wall
+bad_param "ptrchase windows=0 below range" ptrchase "parameter windows: '0' is below the minimum 1" windows=0
 corrupted ptrchase size=64k accesses=1000
 # The latency curve: cache steps from 16 KiB to 1 GiB in one run. Each
 # level is the lower of two neighbouring sizes (other work on the machine
 # only ever adds latency).
 if run_stream "ptrchase sizes=16k..1g: one metric per size" 0 \
 	"verify=true ns_per_access.16384 ns_per_access.1048576 ns_per_access.1073741824" \
-	"$WL/ptrchase" sizes=16k..1g accesses=1000000 pages=base; then
-	lo2() { awk -v a="$(metric "$TMP/stream" "ns_per_access.$1")" \
-		-v b="$(metric "$TMP/stream" "ns_per_access.$2")" 'BEGIN { print a < b ? a : b }'; }
+	"$WL/ptrchase" sizes=16k..1g accesses=1000000 pages=base windows=3 window=0 fresh=none; then
+	lo2() { awk -v a="$(metric "$TMP/stream" "ns_per_access_best.$1")" \
+		-v b="$(metric "$TMP/stream" "ns_per_access_best.$2")" 'BEGIN { print a < b ? a : b }'; }
 	l1=$(lo2 16384 32768) l2=$(lo2 262144 524288) l3=$(lo2 4194304 8388608)
 	mem=$(lo2 536870912 1073741824)
 	if holds "$l1" "$l2" 'a * 2 < b' && holds "$l2" "$l3" 'a * 2 < b' && holds "$l3" "$mem" 'a * 3 < b'; then
@@ -144,7 +160,7 @@ if [ $THP -eq 1 ]; then
 	for _ in 1 2 3 4 5; do
 		for p in base thp; do
 			HARNESS_RESULT_FD=3 "$WL/ptrchase" size=256m stride=$((PAGE + 64)) \
-				accesses=1000000 pages=$p 3>"$TMP/pc.$p" >/dev/null 2>&1
+				accesses=1000000 windows=1 window=0 pages=$p 3>"$TMP/pc.$p" >/dev/null 2>&1
 			metric "$TMP/pc.$p" ns_per_access >>"$TMP/$p"
 		done
 	done
@@ -156,11 +172,19 @@ if [ $THP -eq 1 ]; then
 	else not_ok "ptrchase 256m: thp < 0.9 x base (best of 5)" "thp $t, base $b (medians $tm, $bm)"; fi
 	if holds "$thp_bytes" 268435456 'a == b'; then ok "ptrchase pages=thp is backed by THP"
 	else not_ok "ptrchase pages=thp is backed by THP" "thp_bytes $thp_bytes"; fi
+	# Below the PMD size the working set is rounded up to a whole huge page.
+	pmd=$(cat /sys/kernel/mm/transparent_hugepage/hpage_pmd_size)
+	run_stream "ptrchase pages=thp size=16k is backed by one huge page" 0 \
+		"verify=true thp_bytes=$pmd" "$WL/ptrchase" size=16k pages=thp windows=1 window=0
+	run_stream "ptrchase pages=thp curve: a huge page per size" 0 \
+		"verify=true thp_bytes.16384=$pmd thp_bytes.1048576=$pmd" \
+		"$WL/ptrchase" sizes=16k,1m pages=thp windows=2 window=0 accesses=10000
 	if ! mthp_enabled; then
 		bad_param "ptrchase pages=mthp without an enabled mTHP size exits 2" ptrchase \
 			"parameter pages: 'mthp'" pages=mthp size=1m
 	else
-		run_stream "ptrchase pages=mthp" 0 "verify=true" "$WL/ptrchase" pages=mthp size=4m
+		run_stream "ptrchase pages=mthp" 0 "verify=true" "$WL/ptrchase" pages=mthp size=4m \
+			windows=2 window=0
 	fi
 fi
 

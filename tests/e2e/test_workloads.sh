@@ -63,6 +63,17 @@ bad_param "smallfiles files=0" smallfiles files=0 "parameter files"
 run_stream "gups run: complete stream, verified" 0 \
 	"verify=true gups time_s bytes_touched=8388608 table_bytes=8388608 updates=4194304" \
 	"$WL/gups" size=8m
+run_stream "gups interleaves 128 streams by default" 0 "verify=true streams=128" \
+	"$WL/gups" size=1m
+run_stream "gups streams=1: one dependent stream, verified" 0 "verify=true streams=1" \
+	"$WL/gups" size=1m streams=1
+# Odd sizes: 1025 entries, 1001 updates over 7 streams (uneven segments).
+run_stream "gups streams=7 with uneven table and updates, verified exactly" 0 \
+	"verify=true streams=7 updates=1001 table_bytes=8200" \
+	"$WL/gups" size=8200 updates=1001 streams=7
+run_stream "gups more streams than updates, verified" 0 "verify=true updates=5" \
+	"$WL/gups" size=4k updates=5 streams=1024
+bad_param "gups streams=0 below range" gups streams=0 "parameter streams: '0' is below the minimum 1"
 run_stream "gups threads=2 bind=core" 0 "verify=true gups" \
 	"$WL/gups" size=8m threads=2 bind=core
 if [ -r /sys/kernel/mm/transparent_hugepage/hpage_pmd_size ]; then
