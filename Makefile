@@ -123,7 +123,7 @@ config-arm64.mk: configure VERSION
 # arm64 programs (no binfmt_misc here), so only tests of pure logic run:
 # an allow-list, since a new test may well spawn or count.
 ARM64_UNIT = $(addprefix build-arm64/tests/,test_counters_arm test_cli test_stream \
-	test_procfs test_record_json test_store test_wl test_wl_suite test_analysis)
+	test_procfs test_record_json test_store test_wl test_wl_suite test_analysis test_wl_gups)
 
 cross-arm64: config-arm64.mk
 	$(MAKE) CONFIG=config-arm64.mk O=build-arm64 all $(ARM64_UNIT)

@@ -169,6 +169,7 @@ const struct metric_def metric_defs[] = {
 	W("gups", "bytes_touched", "bytes", CTR, NONE, 0,
 	  "bytes touched (denominator of tlb.dtlb_walk_per_gib)"),
 	W("gups", "table_bytes", "bytes", GAU, NONE, 0, "size of the table"),
+	W("gups", "streams", "count", GAU, NONE, 0, "independent update streams per thread (HPCC batching)"),
 	W("mallocchurn", "ops_per_s", "ops/s", RAT, HIGH, T, "allocations and frees per second"),
 	W("mallocchurn", "churn_s", "s", GAU, LOW, T, "time of the churn"),
 	W("mallocchurn", "rss_bytes", "bytes", GAU, LOW, 0, "resident bytes at the end"),
@@ -193,6 +194,15 @@ const struct metric_def metric_defs[] = {
 	  "bytes still cached after eviction, before the read"),
 	W("ptrchase", "ns_per_access.*", "ns", GAU, LOW, T, "latency of one dependent load at a working-set size (bytes)"),
 	W("ptrchase", "ns_per_access", "ns", GAU, LOW, T, "latency of one dependent load (one size)"),
+	W("ptrchase", "ns_per_access_best.*", "ns", GAU, LOW, T,
+	  "best timing window's latency at a working-set size (bytes)"),
+	W("ptrchase", "ns_per_access_best", "ns", GAU, LOW, T, "best timing window's latency (one size)"),
+	W("ptrchase", "window_ns.*", "ns", GAU, LOW, T, "one timing window's latency (size.window)"),
+	W("ptrchase", "thp_bytes.*", "bytes", GAU, NONE, 0, "AnonHugePages of the buffer at a size (bytes)"),
+	W("ptrchase", "windows", "count", GAU, NONE, 0, "timing windows per size"),
+	W("ptrchase", "window_s", "s", GAU, NONE, 0, "minimum length of a timing window"),
+	W("ptrchase", "cpu_share", "", GAU, HIGH, 0,
+	  "the workload's CPU time over wall time in the windows; below 1: other work shared the CPU"),
 	W("ptrchase", "accesses", "count", CTR, NONE, 0, "loads done"),
 	W("ptrchase", "bytes_touched", "bytes", CTR, NONE, 0, "working-set bytes walked"),
 	W("ptrchase", "stride_bytes", "bytes", GAU, NONE, 0, "distance between cycle elements"),
@@ -227,6 +237,8 @@ const struct metric_def metric_defs[] = {
 	W("stream", "array_bytes", "bytes", GAU, NONE, 0, "size of one array"),
 	W("stream", "bytes_touched", "bytes", CTR, NONE, 0, "bytes of the three arrays"),
 	W("stream", "nt_stores", "", GAU, NONE, 0, "1 when the kernels use non-temporal stores"),
+	W("stream", "vector_bytes", "bytes", GAU, NONE, 0, "vector width of the kernels chosen at run time"),
+	W("stream", "llc_bytes", "bytes", GAU, NONE, 0, "last-level cache size (hwloc) that picks the stores"),
 };
 const size_t metric_ndefs = sizeof(metric_defs) / sizeof(metric_defs[0]);
 
