@@ -451,11 +451,14 @@ static void legend(const struct report *r, FILE *out)
 
 static void emulated_note(const struct report *r, FILE *out)
 {
+	char line[400];
+
 	for (size_t c = 0; c < r->ncols; c++)
 		if (r->cols[c].emulated) {
-			wrap(out, "(emulated): target qemu (TCG): times, rates and PMU counts are the "
-			     "emulator's, not hardware's; footprints, faults and THP/mTHP statistics are "
-			     "the guest kernel's own.", r->o.width, 2);
+			snprintf(line, sizeof(line), "(emulated): target %s: times, rates and PMU counts "
+				 "are the emulator's, not hardware's; footprints, faults and THP/mTHP "
+				 "statistics are the guest kernel's own.", r->cols[c].target);
+			wrap(out, line, r->o.width, 2);
 			return;
 		}
 }
@@ -467,8 +470,9 @@ static void failures(const struct report *r, FILE *out)
 
 		if (!f)
 			fprintf(out, "\nfailed runs (harness show RUN for the stderr tail):\n");
+		/* Variant first, as the sweep's plan and progress name a cell. */
 		snprintf(line, sizeof(line), "%.8s %s %s rep %d: %s", r->fails[f].run_id,
-			 r->groups[r->fails[f].group].label, r->cols[r->fails[f].col].label,
+			 r->cols[r->fails[f].col].label, r->groups[r->fails[f].group].label,
 			 r->fails[f].rep + 1, r->fails[f].reason);
 		fputs("  ", out);
 		wrap(out, line, r->o.width - 2, 4);
