@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analysis/thresholds.h"
+#include "core/ini_text.h"
 #include "core/fileio.h"
 #include "core/names.h"
 
@@ -23,10 +24,7 @@ static const char *const key_names[3] = { "regression", "noise_floor", "gate" };
 struct parser {
 	struct thresholds *t;
 	struct herr *err;
-	int failed;
-	const char *text;
-	size_t pos;
-	int line;
+	struct ini_text in;	/* the text, the line read last, failed */
 	struct th_section *cur;
 };
 
@@ -41,17 +39,17 @@ static int perr(struct parser *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!p->failed)
+	if (!p->in.failed)
 		herr_set(p->err, EXIT_USAGE, "%s:%d: %s", p->t->file, line, msg);
-	p->failed = 1;
+	p->in.failed = 1;
 	return -1;
 }
 
 static int oom(struct parser *p)
 {
-	if (!p->failed)
+	if (!p->in.failed)
 		herr_set(p->err, EXIT_RUNTIME, "out of memory");
-	p->failed = 1;
+	p->in.failed = 1;
 	return -1;
 }
 
@@ -83,13 +81,13 @@ static int add_section(struct parser *p, struct th_section *s, const char *hdr)
 	for (size_t i = 0; i < t->nsec; i++)
 		if (same_section(&t->sec[i], s))
 			return free(s->workload), free(s->metric),
-			       perr(p, p->line, "duplicate section [%s] (first at line %d)", hdr,
+			       perr(p, p->in.line, "duplicate section [%s] (first at line %d)", hdr,
 				    t->sec[i].line);
 	grown = realloc(t->sec, (t->nsec + 1) * sizeof(*grown));
 	if (!grown)
 		return free(s->workload), free(s->metric), oom(p);
 	t->sec = grown;
-	s->line = p->line;
+	s->line = p->in.line;
 	t->sec[t->nsec] = *s;
 	p->cur = &t->sec[t->nsec++];
 	return 0;
@@ -109,9 +107,9 @@ static int set_names(struct parser *p, struct th_section *s, const char *workloa
 		     const char *metric)
 {
 	if (workload && !name_valid(workload))
-		return perr(p, p->line, "[workload %s]: a workload name is " NAME_RULE, workload);
+		return perr(p, p->in.line, "[workload %s]: a workload name is " NAME_RULE, workload);
 	if (metric && !pattern_valid(metric))
-		return perr(p, p->line, "[... metric %s]: a metric pattern is 1 to 127 letters, "
+		return perr(p, p->in.line, "[... metric %s]: a metric pattern is 1 to 127 letters, "
 			    "digits, '_', '.', '-' and the glob characters * ? [ ] !", metric);
 	s->workload = workload ? strdup(workload) : NULL;
 	s->metric = metric ? strdup(metric) : NULL;
@@ -133,13 +131,13 @@ static int begin_section(struct parser *p, const char *hdr)
 		if (n < 5)
 			w[n++] = tok;
 		else
-			return perr(p, p->line, "unknown section [%s] (sections: " SECTION_FORMS ")", hdr);
+			return perr(p, p->in.line, "unknown section [%s] (sections: " SECTION_FORMS ")", hdr);
 	if (n == 1 && !strcmp(w[0], "default"))
 		s.scope = TH_DEFAULT;
 	else if (n == 2 && !strcmp(w[0], "kind")) {
 		s.scope = TH_KIND;
 		if (kind_from(w[1], &s.kind) < 0)
-			return perr(p, p->line, "[kind %s]: expected counter, gauge or rate", w[1]);
+			return perr(p, p->in.line, "[kind %s]: expected counter, gauge or rate", w[1]);
 	} else if (n == 2 && !strcmp(w[0], "metric")) {
 		s.scope = TH_METRIC;
 		if (set_names(p, &s, NULL, w[1]) < 0)
@@ -153,55 +151,19 @@ static int begin_section(struct parser *p, const char *hdr)
 		if (set_names(p, &s, w[1], w[3]) < 0)
 			return -1;
 	} else
-		return perr(p, p->line, "unknown section [%s] (sections: " SECTION_FORMS ")", hdr);
+		return perr(p, p->in.line, "unknown section [%s] (sections: " SECTION_FORMS ")", hdr);
 	return add_section(p, &s, hdr);
 }
 
-/* A header line: '[' ... ']' then nothing but a comment. */
-static int header_line(struct parser *p, const char *line)
+/* The shared line source's callbacks (core/ini_text.h). */
+static int on_section(void *owner, const char *hdr)
 {
-	const char *close = strchr(line, ']');
-	const char *rest;
-	char hdr[256];
-
-	if (!close)
-		return perr(p, p->line, "section header '%.*s' has no closing ']'",
-			    (int)strcspn(line, "\r\n"), line);
-	for (rest = close + 1; *rest && isspace((unsigned char)*rest); rest++)
-		;
-	if (*rest && *rest != ';' && *rest != '#')
-		return perr(p, p->line, "text after the section header: '%.*s'",
-			    (int)strcspn(rest, "\r\n"), rest);
-	snprintf(hdr, sizeof(hdr), "%.*s", (int)(close - line - 1), line + 1);
-	return begin_section(p, hdr);
+	return begin_section(owner, hdr);
 }
 
-/* inih's line source, with the line bookkeeping. */
-static char *reader(char *str, int num, void *stream)
+static void on_error(void *owner, int line, const char *msg)
 {
-	struct parser *p = stream;
-	const char *start = p->text + p->pos, *nl;
-	size_t len, skip = 0;
-
-	if (p->failed || !*start)
-		return NULL;	/* EOF stops inih after the first error */
-	nl = strchr(start, '\n');
-	len = nl ? (size_t)(nl - start) + 1 : strlen(start);
-	p->pos += len;
-	p->line++;
-	if (p->line == 1 && !strncmp(start, "\xEF\xBB\xBF", 3))
-		skip = 3;	/* a UTF-8 byte-order mark */
-	while (skip < len && (start[skip] == ' ' || start[skip] == '\t'))
-		skip++;
-	if (len - skip + 1 > (size_t)num) {
-		perr(p, p->line, "line longer than %d characters", num - 2);
-		return NULL;
-	}
-	memcpy(str, start + skip, len - skip);
-	str[len - skip] = '\0';
-	if (str[0] == '[' && header_line(p, str))
-		return NULL;
-	return str;
+	perr(owner, line, "%s", msg);
 }
 
 /* ---- values ---- */
@@ -216,9 +178,9 @@ static int parse_percent(struct parser *p, const char *key, const char *v, doubl
 	errno = 0;
 	x = strtod(v, &end);
 	if (!isdigit((unsigned char)*v) || errno || end == v || strcmp(end, "%"))
-		return perr(p, p->line, "%s = '%s': expected a percentage such as 3%%", key, v);
+		return perr(p, p->in.line, "%s = '%s': expected a percentage such as 3%%", key, v);
 	if (x < lo || x > hi)
-		return perr(p, p->line, "%s = '%s': expected %g%% to %g%%", key, v, lo, hi);
+		return perr(p, p->in.line, "%s = '%s': expected %g%% to %g%%", key, v, lo, hi);
 	*out = x / 100;
 	return 0;
 }
@@ -229,7 +191,7 @@ static int parse_gate(struct parser *p, const char *v, int *out)
 		return *out = 1, 0;
 	if (!strcasecmp(v, "no"))
 		return *out = 0, 0;
-	return perr(p, p->line, "gate = '%s': expected yes or no", v);
+	return perr(p, p->in.line, "gate = '%s': expected yes or no", v);
 }
 
 static int key_index(const char *name)
@@ -248,10 +210,10 @@ static int check_pair(struct parser *p, const struct th_section *s)
 
 	if ((s->set & both) != both || s->noise_floor <= s->regression)
 		return 0;
-	return perr(p, p->line, "noise_floor = %g%% is above regression = %g%% (line %d): "
+	return perr(p, p->in.line, "noise_floor = %g%% is above regression = %g%% (line %d): "
 		    "the noise floor must not exceed the threshold", s->noise_floor * 100,
 		    s->regression * 100,
-		    s->key_line[p->line == s->key_line[0] ? 1 : 0]);
+		    s->key_line[p->in.line == s->key_line[0] ? 1 : 0]);
 }
 
 static int set_key(struct parser *p, struct th_section *s, int k, const char *v)
@@ -267,9 +229,9 @@ static int set_key(struct parser *p, struct th_section *s, int k, const char *v)
 	if (rc < 0)
 		return -1;
 	if (k == 0 && s->regression == 0)
-		return perr(p, p->line, "regression = '%s': must be above 0%%", v);
+		return perr(p, p->in.line, "regression = '%s': must be above 0%%", v);
 	s->set |= 1u << k;
-	s->key_line[k] = p->line;
+	s->key_line[k] = p->in.line;
 	return check_pair(p, s);
 }
 
@@ -279,19 +241,19 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	int k;
 
 	(void)section;	/* the reader tracked it, with its line */
-	if (p->failed)
+	if (p->in.failed)
 		return 0;
 	if (!p->cur)
-		return perr(p, p->line, "'%s' is outside any section (start with [default])", name), 0;
+		return perr(p, p->in.line, "'%s' is outside any section (start with [default])", name), 0;
 	k = key_index(name);
 	if (k < 0)
-		return perr(p, p->line, "unknown key '%s' (keys: regression, noise_floor, gate)",
+		return perr(p, p->in.line, "unknown key '%s' (keys: regression, noise_floor, gate)",
 			    name), 0;
 	if (p->cur->set & (1u << k))
-		return perr(p, p->line, "duplicate key '%s' (first at line %d)", name,
+		return perr(p, p->in.line, "duplicate key '%s' (first at line %d)", name,
 			    p->cur->key_line[k]), 0;
 	if (!*value)
-		return perr(p, p->line, "%s has no value", name), 0;
+		return perr(p, p->in.line, "%s has no value", name), 0;
 	return set_key(p, p->cur, k, value) == 0;
 }
 
@@ -315,19 +277,20 @@ void thresholds_free(struct thresholds *t)
 
 int thresholds_parse(const char *file, const char *text, struct thresholds *t, struct herr *e)
 {
-	struct parser p = { .t = t, .err = e, .text = text };
+	struct parser p = { .t = t, .err = e,
+			  .in = { .text = text, .section = on_section, .error = on_error, .owner = &p } };
 	int rc;
 
 	thresholds_init(t);
 	t->file = strdup(file);
 	if (!t->file)
 		return herr_set(e, EXIT_RUNTIME, "out of memory");
-	rc = ini_parse_stream(reader, &p, on_key, &p);
-	if (!p.failed && rc > 0)
+	rc = ini_parse_stream(ini_text_reader, &p.in, on_key, &p);
+	if (!p.in.failed && rc > 0)
 		perr(&p, rc, "not a key = value line, section header or comment");
-	else if (!p.failed && rc < 0)
-		perr(&p, p.line, "cannot parse (inih error %d)", rc);
-	if (p.failed) {
+	else if (!p.in.failed && rc < 0)
+		perr(&p, p.in.line, "cannot parse (inih error %d)", rc);
+	if (p.in.failed) {
 		thresholds_free(t);
 		return -1;
 	}

@@ -12,6 +12,7 @@
 
 #include "core/fileio.h"
 #include "measure/sysinfo.h"
+#include "core/ini_text.h"
 #include "core/names.h"
 #include "sweep/spec.h"
 #include "targets/target.h"
@@ -28,10 +29,7 @@ struct seen_key {
 struct parser {
 	struct sweep_spec *s;
 	struct herr *err;
-	int failed;
-	const char *text;
-	size_t pos;
-	int line;
+	struct ini_text in;	/* the text, the line read last, failed */
 	enum section cur;
 	struct seen_key *seen;	/* keys of the current section (duplicates) */
 	size_t nseen;
@@ -48,17 +46,17 @@ static int perr(struct parser *p, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (!p->failed)
+	if (!p->in.failed)
 		herr_set(p->err, EXIT_USAGE, "%s:%d: %s", p->s->file, line, msg);
-	p->failed = 1;
+	p->in.failed = 1;
 	return -1;
 }
 
 static int oom(struct parser *p)
 {
-	if (!p->failed)
+	if (!p->in.failed)
 		herr_set(p->err, EXIT_RUNTIME, "out of memory");
-	p->failed = 1;
+	p->in.failed = 1;
 	return -1;
 }
 
@@ -100,7 +98,7 @@ static int new_variant(struct parser *p, const char *name, int line)
 	grown[s->nvariants].kernel = xstrdup(p, "running");
 	grown[s->nvariants].line = line;
 	s->nvariants++;
-	return p->failed ? -1 : 0;
+	return p->in.failed ? -1 : 0;
 }
 
 static int new_workload(struct parser *p, const char *name, int line)
@@ -121,7 +119,7 @@ static int new_workload(struct parser *p, const char *name, int line)
 	grown[s->nworkloads].program = xstrdup(p, name);
 	grown[s->nworkloads].line = line;
 	s->nworkloads++;
-	return p->failed ? -1 : 0;
+	return p->in.failed ? -1 : 0;
 }
 
 /* "[sweep]", "[variant NAME]", "[workload NAME]" */
@@ -133,67 +131,31 @@ static int begin_section(struct parser *p, const char *hdr)
 	forget_keys(p);
 	if (n >= 1 && !strcmp(kind, "sweep") && n == 1) {
 		if (p->s->line)
-			return perr(p, p->line, "duplicate section [sweep] (first at line %d)", p->s->line);
-		p->s->line = p->line;
+			return perr(p, p->in.line, "duplicate section [sweep] (first at line %d)", p->s->line);
+		p->s->line = p->in.line;
 		p->cur = SECT_SWEEP;
 		return 0;
 	}
 	if (n == 2 && (!strcmp(kind, "variant") || !strcmp(kind, "workload"))) {
 		if (!name_valid(name))
-			return perr(p, p->line, "[%s %s]: a name is 1 to 63 letters, digits, '_', '.' or '-'",
+			return perr(p, p->in.line, "[%s %s]: a name is 1 to 63 letters, digits, '_', '.' or '-'",
 				    kind, name);
 		p->cur = kind[0] == 'v' ? SECT_VARIANT : SECT_WORKLOAD;
-		return kind[0] == 'v' ? new_variant(p, name, p->line) : new_workload(p, name, p->line);
+		return kind[0] == 'v' ? new_variant(p, name, p->in.line) : new_workload(p, name, p->in.line);
 	}
-	return perr(p, p->line, "unknown section [%s] (sections: [sweep], [variant NAME], [workload NAME])",
+	return perr(p, p->in.line, "unknown section [%s] (sections: [sweep], [variant NAME], [workload NAME])",
 		    hdr);
 }
 
-/* A header line: '[' ... ']' then nothing but a comment. */
-static int header_line(struct parser *p, const char *line)
+/* The shared line source's callbacks (core/ini_text.h). */
+static int on_section(void *owner, const char *hdr)
 {
-	const char *close = strchr(line, ']');
-	char hdr[256];
-	const char *rest;
-
-	if (!close)
-		return perr(p, p->line, "section header '%.*s' has no closing ']'",
-			    (int)strcspn(line, "\r\n"), line);
-	for (rest = close + 1; *rest && isspace((unsigned char)*rest); rest++)
-		;
-	if (*rest && *rest != ';' && *rest != '#')
-		return perr(p, p->line, "text after the section header: '%.*s'",
-			    (int)strcspn(rest, "\r\n"), rest);
-	snprintf(hdr, sizeof(hdr), "%.*s", (int)(close - line - 1), line + 1);
-	return begin_section(p, hdr);
+	return begin_section(owner, hdr);
 }
 
-/* inih's line source: fgets over the text, with the line bookkeeping. */
-static char *reader(char *str, int num, void *stream)
+static void on_error(void *owner, int line, const char *msg)
 {
-	struct parser *p = stream;
-	const char *start = p->text + p->pos, *nl;
-	size_t len, skip = 0;
-
-	if (p->failed || !*start)
-		return NULL;	/* EOF stops inih after the first error */
-	nl = strchr(start, '\n');
-	len = nl ? (size_t)(nl - start) + 1 : strlen(start);
-	p->pos += len;
-	p->line++;
-	if (p->line == 1 && !strncmp(start, "\xEF\xBB\xBF", 3))
-		skip = 3;	/* a UTF-8 byte-order mark */
-	while (skip < len && (start[skip] == ' ' || start[skip] == '\t'))
-		skip++;
-	if (len - skip + 1 > (size_t)num) {
-		perr(p, p->line, "line longer than %d characters", num - 2);
-		return NULL;
-	}
-	memcpy(str, start + skip, len - skip);
-	str[len - skip] = '\0';
-	if (str[0] == '[' && header_line(p, str))
-		return NULL;
-	return str;
+	perr(owner, line, "%s", msg);
 }
 
 /* ---- values ---- */
@@ -206,7 +168,7 @@ static int parse_uint(struct parser *p, const char *key, const char *v, long lon
 	errno = 0;
 	*out = strtoll(v, &end, 10);
 	if (!isdigit((unsigned char)*v) || errno || *end || *out < lo || *out > hi)
-		return perr(p, p->line, "%s = '%s': expected an integer in %lld..%lld", key, v, lo, hi);
+		return perr(p, p->in.line, "%s = '%s': expected an integer in %lld..%lld", key, v, lo, hi);
 	return 0;
 }
 
@@ -223,7 +185,7 @@ static int parse_percent(struct parser *p, const char *key, const char *v, doubl
 	else if (end == v || *end)
 		d = -1;
 	if (errno || !(d > 0 && d < 1))
-		return perr(p, p->line, "%s = '%s': expected a width such as 2%% (or 0.02), above 0 "
+		return perr(p, p->in.line, "%s = '%s': expected a width such as 2%% (or 0.02), above 0 "
 			    "and below 100%%", key, v);
 	*out = d;
 	return 0;
@@ -240,14 +202,14 @@ static int parse_bool(struct parser *p, const char *key, const char *v, int *out
 		if (!strcasecmp(v, no[i]))
 			return *out = 0, 0;
 	}
-	return perr(p, p->line, "%s = '%s': expected yes or no", key, v);
+	return perr(p, p->in.line, "%s = '%s': expected yes or no", key, v);
 }
 
 static int set_str(struct parser *p, char **dst, const char *v)
 {
 	free(*dst);
 	*dst = xstrdup(p, v);
-	return p->failed ? -1 : 0;
+	return p->in.failed ? -1 : 0;
 }
 
 static int sweep_key(struct parser *p, const char *k, const char *v)
@@ -257,26 +219,26 @@ static int sweep_key(struct parser *p, const char *k, const char *v)
 
 	if (!strcmp(k, "name"))
 		return name_valid(v) ? set_str(p, &s->name, v)
-				     : perr(p, p->line, "name = '%s': 1 to 63 letters, digits, '_', '.' or '-'", v);
+				     : perr(p, p->in.line, "name = '%s': 1 to 63 letters, digits, '_', '.' or '-'", v);
 	if (!strcmp(k, "description"))
 		return 0;	/* for the reader of the file */
 	if (!strcmp(k, "target"))
-		return s->target_line = p->line, set_str(p, &s->target, v);
+		return s->target_line = p->in.line, set_str(p, &s->target, v);
 	if (!strcmp(k, "repetitions")) {
-		s->reps_line = p->line;
+		s->reps_line = p->in.line;
 		if (!strcmp(v, "auto"))
 			return s->reps_auto = 1, 0;
 		return parse_uint(p, k, v, 1, 10000, &n) ? -1 : (s->reps = (int)n, s->reps_set = 1, 0);
 	}
 	if (!strcmp(k, "repetitions_min"))
-		return parse_uint(p, k, v, 2, 10000, &n) ? -1 : (s->reps_min = (int)n, s->auto_line = p->line, 0);
+		return parse_uint(p, k, v, 2, 10000, &n) ? -1 : (s->reps_min = (int)n, s->auto_line = p->in.line, 0);
 	if (!strcmp(k, "repetitions_max"))
 		return parse_uint(p, k, v, 2, 10000, &n) ? -1 : (s->reps = (int)n, s->reps_set = 1,
-								     s->auto_line = p->line, 0);
+								     s->auto_line = p->in.line, 0);
 	if (!strcmp(k, "ci_width"))
-		return parse_percent(p, k, v, &s->ci_width) ? -1 : (s->auto_line = p->line, 0);
+		return parse_percent(p, k, v, &s->ci_width) ? -1 : (s->auto_line = p->in.line, 0);
 	if (!strcmp(k, "ci_metric"))
-		return s->auto_line = p->line, set_str(p, &s->ci_metric, v);
+		return s->auto_line = p->in.line, set_str(p, &s->ci_metric, v);
 	if (!strcmp(k, "warmup"))
 		return parse_uint(p, k, v, 0, 100, &n) ? -1 : (s->warmup = (int)n, 0);
 	if (!strcmp(k, "seed"))
@@ -287,13 +249,13 @@ static int sweep_key(struct parser *p, const char *k, const char *v)
 		return parse_uint(p, k, v, 0, 604800, &n) ? -1 : (s->timeout_s = (unsigned)n, 0);
 	if (!strcmp(k, "order")) {
 		if (strcmp(v, "interleaved") && strcmp(v, "grouped"))
-			return perr(p, p->line, "order = '%s': expected interleaved or grouped", v);
+			return perr(p, p->in.line, "order = '%s': expected interleaved or grouped", v);
 		s->order = v[0] == 'i' ? ORDER_INTERLEAVED : ORDER_GROUPED;
 		return 0;
 	}
 	if (!strcmp(k, "aslr")) {
 		if (strcmp(v, "on") && strcmp(v, "off"))
-			return perr(p, p->line, "aslr = '%s': expected on or off", v);
+			return perr(p, p->in.line, "aslr = '%s': expected on or off", v);
 		s->aslr_off = !strcmp(v, "off");
 		return 0;
 	}
@@ -302,10 +264,10 @@ static int sweep_key(struct parser *p, const char *k, const char *v)
 	if (!strcmp(k, "membind"))
 		return parse_bool(p, k, v, &s->membind);
 	if (!strcmp(k, "cpus"))
-		return s->cpus_line = p->line, set_str(p, &s->cpus, v);
+		return s->cpus_line = p->in.line, set_str(p, &s->cpus, v);
 	if (!strcmp(k, "governor"))
-		return s->governor_line = p->line, set_str(p, &s->governor, v);
-	return perr(p, p->line, "unknown key '%s' in [sweep] (keys: name description target repetitions "
+		return s->governor_line = p->in.line, set_str(p, &s->governor, v);
+	return perr(p, p->in.line, "unknown key '%s' in [sweep] (keys: name description target repetitions "
 		    "repetitions_min repetitions_max ci_width ci_metric warmup order seed aslr drop_caches cpus membind governor interval timeout)", k);
 }
 
@@ -316,13 +278,13 @@ static int add_knob(struct parser *p, struct sweep_variant *var, const char *v)
 	char path[512];
 
 	if (!eq || eq == v || !eq[1])
-		return perr(p, p->line, "knob = '%s': expected PATH=VALUE", v);
+		return perr(p, p->in.line, "knob = '%s': expected PATH=VALUE", v);
 	snprintf(path, sizeof(path), "%.*s", (int)(eq - v), v);
 	for (size_t n = strlen(path); n && isspace((unsigned char)path[n - 1]);)
 		path[--n] = '\0';
 	for (size_t i = 0; i < var->nknobs; i++)
 		if (!strcmp(var->knobs[i].path, path))
-			return perr(p, p->line, "knob '%s' set twice in [variant %s] (first at line %d)",
+			return perr(p, p->in.line, "knob '%s' set twice in [variant %s] (first at line %d)",
 				    path, var->name, var->knobs[i].line);
 	grown = realloc(var->knobs, (var->nknobs + 1) * sizeof(*grown));
 	if (!grown)
@@ -333,9 +295,9 @@ static int add_knob(struct parser *p, struct sweep_variant *var, const char *v)
 		eq++;
 	grown[var->nknobs].path = xstrdup(p, path);
 	grown[var->nknobs].value = xstrdup(p, eq);
-	grown[var->nknobs].line = p->line;
+	grown[var->nknobs].line = p->in.line;
 	var->nknobs++;
-	return p->failed ? -1 : 0;
+	return p->in.failed ? -1 : 0;
 }
 
 /* Words separated by blanks, no shell: the launcher is an argv prefix. */
@@ -357,8 +319,8 @@ static int set_launcher(struct parser *p, struct sweep_variant *var, const char 
 		grown[var->nlauncher] = NULL;
 	}
 	free(copy);
-	var->launcher_line = p->line;
-	return p->failed ? -1 : 0;
+	var->launcher_line = p->in.line;
+	return p->in.failed ? -1 : 0;
 }
 
 static int variant_key(struct parser *p, const char *k, const char *v)
@@ -366,7 +328,7 @@ static int variant_key(struct parser *p, const char *k, const char *v)
 	struct sweep_variant *var = &p->s->variants[p->s->nvariants - 1];
 
 	if (!strcmp(k, "kernel"))
-		return var->kernel_line = p->line, set_str(p, &var->kernel, v);
+		return var->kernel_line = p->in.line, set_str(p, &var->kernel, v);
 	if (!strcmp(k, "knob"))
 		return add_knob(p, var, v);
 	if (!strcmp(k, "optional"))
@@ -375,7 +337,7 @@ static int variant_key(struct parser *p, const char *k, const char *v)
 		return set_launcher(p, var, v);
 	if (!strcmp(k, "description"))
 		return set_str(p, &var->description, v);
-	return perr(p, p->line, "unknown key '%s' in [variant %s] (keys: kernel knob optional launcher description)",
+	return perr(p, p->in.line, "unknown key '%s' in [variant %s] (keys: kernel knob optional launcher description)",
 		    k, var->name);
 }
 
@@ -387,13 +349,13 @@ static int workload_key(struct parser *p, const char *k, const char *v)
 
 	if (!strcmp(k, "program")) {
 		if (!name_valid(v))
-			return perr(p, p->line, "program = '%s': not a workload name", v);
-		return w->program_line = p->line, set_str(p, &w->program, v);
+			return perr(p, p->in.line, "program = '%s': not a workload name", v);
+		return w->program_line = p->in.line, set_str(p, &w->program, v);
 	}
 	/* A parameter is a workload's option key, not a name: no dots. */
 	for (const char *c = k; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-')
-			return perr(p, p->line, "'%s' is not a parameter name", k);
+			return perr(p, p->in.line, "'%s' is not a parameter name", k);
 	grown = realloc(w->params, (w->nparams + 1) * sizeof(*grown));
 	if (!grown)
 		return oom(p);
@@ -401,12 +363,12 @@ static int workload_key(struct parser *p, const char *k, const char *v)
 	prm = &grown[w->nparams];
 	memset(prm, 0, sizeof(*prm));
 	if (grid_parse(v, &prm->grid, &e))
-		return perr(p, p->line, "%s = '%s': %s", k, v, e.msg);
+		return perr(p, p->in.line, "%s = '%s': %s", k, v, e.msg);
 	prm->key = xstrdup(p, k);
 	prm->text = xstrdup(p, v);
-	prm->line = p->line;
+	prm->line = p->in.line;
 	w->nparams++;
-	return p->failed ? -1 : 0;
+	return p->in.failed ? -1 : 0;
 }
 
 static int remember_key(struct parser *p, const char *name)
@@ -415,15 +377,15 @@ static int remember_key(struct parser *p, const char *name)
 
 	for (size_t i = 0; i < p->nseen; i++)
 		if (!strcmp(p->seen[i].name, name))
-			return perr(p, p->line, "duplicate key '%s' (first at line %d)", name, p->seen[i].line);
+			return perr(p, p->in.line, "duplicate key '%s' (first at line %d)", name, p->seen[i].line);
 	grown = realloc(p->seen, (p->nseen + 1) * sizeof(*grown));
 	if (!grown)
 		return oom(p);
 	p->seen = grown;
 	grown[p->nseen].name = xstrdup(p, name);
-	grown[p->nseen].line = p->line;
+	grown[p->nseen].line = p->in.line;
 	p->nseen++;
-	return p->failed ? -1 : 0;
+	return p->in.failed ? -1 : 0;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
@@ -431,12 +393,12 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	struct parser *p = user;
 
 	(void)section;	/* the reader tracked it, with its line */
-	if (p->failed)
+	if (p->in.failed)
 		return 0;
 	if (p->cur == SECT_NONE)
-		return perr(p, p->line, "'%s' is outside any section (start with [sweep])", name), 0;
+		return perr(p, p->in.line, "'%s' is outside any section (start with [sweep])", name), 0;
 	if (!*value)
-		return perr(p, p->line, "%s has no value", name), 0;
+		return perr(p, p->in.line, "%s has no value", name), 0;
 	if (!(p->cur == SECT_VARIANT && !strcmp(name, "knob")) && remember_key(p, name))
 		return 0;
 	switch (p->cur) {
@@ -510,7 +472,7 @@ static int finish(struct parser *p)
 	if (finish_reps(p))
 		return -1;
 	if (!s->line)
-		return perr(p, p->line ? p->line : 1, "no [sweep] section");
+		return perr(p, p->in.line ? p->in.line : 1, "no [sweep] section");
 	if (!s->nworkloads)
 		return perr(p, s->line, "no [workload NAME] section: nothing to run");
 	/* The first target of the table is the default. */
@@ -529,7 +491,8 @@ static int finish(struct parser *p)
 
 int spec_parse(const char *file, const char *text, struct sweep_spec *s, struct herr *err)
 {
-	struct parser p = { .s = s, .err = err, .text = text };
+	struct parser p = { .s = s, .err = err,
+			  .in = { .text = text, .section = on_section, .error = on_error, .owner = &p } };
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -541,15 +504,15 @@ int spec_parse(const char *file, const char *text, struct sweep_spec *s, struct 
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
 	}
 	sysinfo_hash_hex(text, s->hash);
-	rc = ini_parse_stream(reader, &p, on_key, &p);
-	if (!p.failed && rc > 0)
+	rc = ini_parse_stream(ini_text_reader, &p.in, on_key, &p);
+	if (!p.in.failed && rc > 0)
 		perr(&p, rc, "not a key = value line, section header or comment");
-	else if (!p.failed && rc < 0)
-		perr(&p, p.line, "cannot parse (inih error %d)", rc);
-	if (!p.failed)
+	else if (!p.in.failed && rc < 0)
+		perr(&p, p.in.line, "cannot parse (inih error %d)", rc);
+	if (!p.in.failed)
 		finish(&p);
 	forget_keys(&p);
-	if (p.failed) {
+	if (p.in.failed) {
 		spec_free(s);
 		return -1;
 	}
