@@ -54,7 +54,8 @@ check "a 10% regression exits 1" test $? = 1
 cat "$T/fail.out"
 check "... the failure names the cell and metric" grep -q "b/sim.lat \[s\]:" "$T/fail.out"
 check "... under its group" grep -q "^  sim size=1" "$T/fail.out"
-check "... with the threshold and where it came from" sh -c "tr '\\n' ' ' <'$T/fail.out' | grep -q 'threshold 3% (/[^ ]*/thresholds/default.ini:[0-9]*)'"
+# (Lines are wrapped at 80 columns: joined and blanks squeezed first.)
+check "... with the threshold and where it came from" sh -c "tr -s '\\n ' '  ' <'$T/fail.out' | grep -q 'threshold 3% (/[^ ]*/thresholds/default.ini:[0-9]*)'"
 check "... failures come before improvements" sh -c "grep -n 'FAILED' '$T/fail.out' | cut -d: -f1 | { read a; b=\$(grep -n '^improved' '$T/fail.out' | cut -d: -f1); test \"\$a\" -lt \"\$b\"; }"
 check "... the improvement is listed" grep -q "b/sim.tput \[op/s\]: baseline" "$T/fail.out"
 check "... counts (fault.major is not gated by the shipped file)" grep -q "^12 compared: 1 failed, 1 improved, [0-9] passed, [0-9] inconclusive, 4 not gated" "$T/fail.out"
