@@ -15,6 +15,8 @@ t0=$(date +%s)
 rc=$?
 echo "# first run: $(($(date +%s) - t0)) s"
 check "default sweep exits 0" [ "$rc" -eq 0 ]
+widest=$(python3 -c 'import sys; print(max((len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")), default=0))' "$T/out1")
+check "its report fits 80 columns ($widest)" [ "$widest" -le 80 ]
 [ "$rc" -eq 0 ] || tail -n 20 "$T/err1" | sed 's/^/#   /'
 S1=$(q "$DB" "SELECT id FROM sweeps ORDER BY created LIMIT 1")
 
