@@ -4,6 +4,26 @@
 
 #include "core/ini_text.h"
 
+int ini_text_verr(struct ini_text *in, struct herr *err, const char *file, int line,
+		  const char *fmt, va_list ap)
+{
+	char msg[900];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (!in->failed)
+		herr_set(err, EXIT_USAGE, "%s:%d: %s", file, line, msg);
+	in->failed = 1;
+	return -1;
+}
+
+int ini_text_oom(struct ini_text *in, struct herr *err)
+{
+	if (!in->failed)
+		herr_set(err, EXIT_RUNTIME, "out of memory");
+	in->failed = 1;
+	return -1;
+}
+
 static int fail(struct ini_text *in, const char *msg)
 {
 	in->error(in->owner, in->line, msg);

@@ -7,7 +7,10 @@
 #ifndef HARNESS_INI_TEXT_H
 #define HARNESS_INI_TEXT_H
 
+#include <stdarg.h>
 #include <stddef.h>
+
+#include "core/error.h"
 
 struct ini_text {
 	const char *text;
@@ -20,6 +23,13 @@ struct ini_text {
 	void (*error)(void *owner, int line, const char *msg);
 	void *owner;
 };
+
+/* The parsers' error reporting: the first error is the one told
+ * ("FILE:LINE: msg", EXIT_USAGE; out of memory: EXIT_RUNTIME) and reading
+ * stops. Both return -1. */
+int ini_text_verr(struct ini_text *in, struct herr *err, const char *file, int line,
+		  const char *fmt, va_list ap);
+int ini_text_oom(struct ini_text *in, struct herr *err);
 
 /* inih's ini_reader; stream is a struct ini_text. */
 char *ini_text_reader(char *str, int num, void *stream);

@@ -40,24 +40,18 @@ static int perr(struct parser *p, int line, const char *fmt, ...)
 
 static int perr(struct parser *p, int line, const char *fmt, ...)
 {
-	char msg[900];
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	rc = ini_text_verr(&p->in, p->err, p->s->file, line, fmt, ap);
 	va_end(ap);
-	if (!p->in.failed)
-		herr_set(p->err, EXIT_USAGE, "%s:%d: %s", p->s->file, line, msg);
-	p->in.failed = 1;
-	return -1;
+	return rc;
 }
 
 static int oom(struct parser *p)
 {
-	if (!p->in.failed)
-		herr_set(p->err, EXIT_RUNTIME, "out of memory");
-	p->in.failed = 1;
-	return -1;
+	return ini_text_oom(&p->in, p->err);
 }
 
 static char *xstrdup(struct parser *p, const char *v)

@@ -21,3 +21,10 @@ within() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 # q DB SQL: one value from the database.
 q() { sqlite3 -batch -noheader "$1" "$2"; }
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
+# seed_db DB: a real one-run sweep, so DB has the schema and this machine's
+# and kernel's rows for a generator (gen_check_db.py) to add sweeps to.
+seed_db() {
+	printf '[sweep]\nname = seed\nrepetitions = 1\nwarmup = 0\n\n[workload gups]\nsize = 4m\nupdates = 1000\n' >"$T/seed.ini"
+	"$H" sweep "$T/seed.ini" -q --db "$1" >/dev/null 2>"$T/seed.err"
+}
+

@@ -7,17 +7,7 @@ DB="$T/results.db"
 export HARNESS_STATE="$T/state"
 GEN="$(dirname "$0")/gen_check_db.py"
 
-cat >"$T/seed.ini" <<EOT
-[sweep]
-name = seed
-repetitions = 1
-warmup = 0
-
-[workload gups]
-size = 4m
-updates = 1000
-EOT
-"$H" sweep "$T/seed.ini" -q --db "$DB" >/dev/null 2>"$T/seed.err"
+seed_db "$DB"
 check "a real sweep makes the schema, machine and kernel rows" test $? = 0
 
 # base/cand/same: two variants, two groups; cand has a 10% regression of

@@ -21,17 +21,7 @@ GEN="$(dirname "$0")/gen_check_db.py"
 N_AA=${CHECK_SIM_AA:-200}
 N_EFF=${CHECK_SIM_EFFECT:-100}
 
-cat >"$T/seed.ini" <<EOT
-[sweep]
-name = seed
-repetitions = 1
-warmup = 0
-
-[workload gups]
-size = 4m
-updates = 1000
-EOT
-"$H" sweep "$T/seed.ini" -q --db "$DB" >/dev/null 2>"$T/seed.err"
+seed_db "$DB"
 check "a real sweep makes the schema, machine and kernel rows" test $? = 0
 
 python3 - "$T/spec.json" "$N_AA" "$N_EFF" <<'PY'

@@ -6,17 +6,7 @@
 DB="$T/results.db"
 export HARNESS_STATE="$T/state"
 GEN="$(dirname "$0")/gen_check_db.py"
-cat >"$T/seed.ini" <<EOT
-[sweep]
-name = seed
-repetitions = 1
-warmup = 0
-
-[workload gups]
-size = 4m
-updates = 1000
-EOT
-"$H" sweep "$T/seed.ini" -q --db "$DB" >/dev/null 2>&1
+seed_db "$DB"
 check "a real sweep makes the schema" test $? = 0
 python3 - "$T/spec.json" <<'PY'
 import json, random, sys
