@@ -426,11 +426,14 @@ static int run_batch(struct sweep_exec *x, struct target *t, struct batch *b, st
 }
 
 static int run_batches(struct sweep_exec *x, struct target *t, const struct batches *bs,
-		       struct herr *err)
+		       struct watch *w, struct herr *err)
 {
 	for (size_t b = 0; b < bs->n; b++) {
 		if (signals_caught())
 			return herr_set(err, EXIT_RUNTIME, "interrupted by signal %d", signals_caught());
+		/* A target that does not say when a run starts (a boot) is
+		 * timed from the start of its batch. */
+		w->t_last = mono_s();
 		if (run_batch(x, t, &bs->v[b], err))
 			return -1;
 	}
@@ -462,7 +465,7 @@ int sweep_execute(struct sweep_exec *x, struct herr *err)
 	if (!rc && bs.n)
 		rc = t.ops->open(&t, tv, t.nvariants, err);
 	if (!rc)
-		rc = run_batches(x, &t, &bs, err);
+		rc = run_batches(x, &t, &bs, &w, err);
 	if (t.priv || bs.n)
 		t.ops->close(&t);
 	progress_end(&w.pg);

@@ -32,6 +32,10 @@ for order in interleaved grouped; do
 	rc=$?
 	check "$order: exits 0" [ "$rc" -eq 0 ]
 	[ "$rc" -eq 0 ] || tail -n 5 "$T/err" | sed 's/^/#   /'
+	# Runs of a boot are timed from the boot's start, not from the clock's
+	# zero (an ETA of hours for a sweep of a minute).
+	check "$order: the progress times each run sensibly (no ETA of an hour)" \
+		sh -c "! grep -Eq 'ETA [0-9]+:[0-9]{2}:[0-9]{2}' '$T/err'"
 	check "$order: 12 runs (2 cells x (2 + 1 warm-up) x 2 variants)" [ "$(q "$DB" "SELECT count(*) FROM runs WHERE status = 'ok'")" = 12 ]
 	per_boot=$(q "$DB" "SELECT group_concat(n, ' ') FROM (SELECT count(*) n FROM runs GROUP BY boot_id ORDER BY n)")
 	if [ "$order" = interleaved ]; then
