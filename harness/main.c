@@ -73,10 +73,10 @@ int main(int argc, char **argv)
 	if (getpid() == 1)
 		agent_init();
 	/* Knobs a killed sweep left changed are put back before anything
-	 * else, whatever the command (sweep/knobs.h). */
+	 * else, whatever the command (machine/knobs.h). */
 	if (knobs_replay(stderr, &kerr))
 		fprintf(stderr, "harness: %s\n", kerr.msg);
-	/* And the scratch space of workloads killed with it (scratch.h). */
+	/* And the scratch space of workloads killed with it (machine/scratch.h). */
 	if (getpid() != 1)
 		scratch_clean(SCRATCH_DEFAULT_DIR, stderr);
 	if (argc < 2) {
