@@ -42,8 +42,9 @@ static const struct wl_param params[] = {
 	  "default|base|thp" },
 	{ "stores", WL_ENUM, "auto", "",
 	  "nt: non-temporal stores (x86-64 SSE2/AVX2/AVX-512 streaming stores, arm64 STNP; "
-	  "as memcpy for large copies); plain: ordinary stores; auto: nt when the three arrays "
-	  "exceed the last-level cache (hwloc), else plain", "auto|nt|plain" },
+	  "as memcpy for large copies); plain: ordinary stores; auto: per kernel, nt when the "
+	  "arrays it moves (2 for copy and scale, 3 for add and triad) exceed the last-level "
+	  "cache (hwloc), else plain", "auto|nt|plain" },
 	{ "isa", WL_ENUM, "auto", "",
 	  "kernel instruction set: auto = the widest the CPU runs (CPUID at run time); "
 	  "x86-64: avx512, avx2, sse2; arm64: neon; others: base", "auto|avx512|avx2|sse2|neon|base" },
@@ -274,7 +275,7 @@ struct stream {
 	double *a, *b, *c;
 	uint64_t n;			/* elements per array */
 	int threads, ntimes;
-	const struct kernels *k;	/* the kernels dispatched to */
+	const struct kernels *k[NKERNELS];	/* the set each kernel is dispatched to */
 	uint64_t llc;			/* last-level cache bytes, 0 if unknown */
 	pthread_barrier_t step;
 	void *topo;			/* NULL unless bind=core */
@@ -293,7 +294,7 @@ struct worker {
 /* Kernel k on one slice: arrays per STREAM (c=a, b=s*c, c=a+b, a=b+s*c). */
 static void run_kernel(struct stream *s, int k, size_t lo, size_t hi)
 {
-	const kernel_fn *fn = s->k->fn;
+	const kernel_fn *fn = s->k[k]->fn;
 	size_t n = hi - lo;
 
 	switch (k) {
@@ -302,7 +303,7 @@ static void run_kernel(struct stream *s, int k, size_t lo, size_t hi)
 	case 2: fn[2](s->c + lo, s->a + lo, s->b + lo, SCALAR, n); break;
 	default: fn[3](s->a + lo, s->b + lo, s->c + lo, SCALAR, n); break;
 	}
-	if (s->k->nt)
+	if (s->k[k]->nt)
 		store_fence();
 }
 
@@ -410,8 +411,17 @@ static void validate(struct stream *s, int corrupt)
 			  ec, first);
 	else
 		wl_verify(1, "all %" PRIu64 " elements of a, b, c equal %g, %g, %g after %d "
-			  "passes (relative error <= 1e-13); kernels %s", s->n, ea, eb, ec,
-			  s->ntimes, s->k->name);
+			  "passes (relative error <= 1e-13); kernels %s, %s, %s, %s", s->n, ea, eb, ec,
+			  s->ntimes, s->k[0]->name, s->k[1]->name, s->k[2]->name, s->k[3]->name);
+}
+
+static int nt_kernels(const struct stream *s)
+{
+	int nt = 0;
+
+	for (int k = 0; k < NKERNELS; k++)
+		nt += s->k[k]->nt;
+	return nt;
 }
 
 static void report(const struct stream *s)
@@ -429,8 +439,12 @@ static void report(const struct stream *s)
 	}
 	wl_metric("array_bytes", bytes, "bytes", "gauge", "none");
 	wl_metric("bytes_touched", 3 * bytes, "bytes", "counter", "none");
-	wl_metric("nt_stores", s->k->nt, "", "gauge", "none");
-	wl_metric("vector_bytes", s->k->vector_bytes, "bytes", "gauge", "none");
+	wl_metric("nt_stores", nt_kernels(s), "count", "gauge", "none");
+	for (int k = 0; k < NKERNELS; k++) {
+		snprintf(name, sizeof(name), "%s_nt_stores", kernel_name[k]);
+		wl_metric(name, s->k[k]->nt, "", "gauge", "none");
+	}
+	wl_metric("vector_bytes", s->k[0]->vector_bytes, "bytes", "gauge", "none");
 	wl_metric("llc_bytes", (double)s->llc, "bytes", "gauge", "none");
 }
 
@@ -524,31 +538,36 @@ static uint64_t llc_bytes(void)
 	return best;
 }
 
-/* stores=auto: non-temporal stores pay off once the arrays cannot stay
- * in the last-level cache (then caching the destination only evicts the
- * sources); below that, ordinary stores leave it where the next kernel
- * reads it. Unknown LLC: nt, the large-array case STREAM is about. */
-static int want_nt(const struct stream *s, const char *stores)
+/* stores=auto: non-temporal stores pay off once the arrays a kernel moves
+ * cannot stay in the last-level cache (then caching the destination only
+ * evicts the sources); below that, ordinary stores leave it where the next
+ * kernel reads it. Decided per kernel, as memcpy decides by its own size:
+ * copy moves two arrays, triad three. Unknown LLC: nt, the large-array
+ * case STREAM is about. */
+static int want_nt(const struct stream *s, const char *stores, int k)
 {
 	if (strcmp(stores, "auto"))
 		return !strcmp(stores, "nt");
-	return !s->llc || 3 * s->n * sizeof(double) > s->llc;
+	return !s->llc || (uint64_t)kernel_arrays[k] * s->n * sizeof(double) > s->llc;
 }
 
 static int choose_kernels(struct stream *s, const char *stores, const char *isa)
 {
-	int nt = want_nt(s, stores);
+	for (int k = 0; k < NKERNELS; k++) {
+		int nt = want_nt(s, stores, k);
 
-	s->k = pick(nt, isa);
-	if (!s->k && nt && !strcmp(stores, "auto"))
-		s->k = pick(0, isa);	/* no nt kernels here: plain ones */
-	if (s->k)
-		return 0;
-	if (!pick(0, isa) && !pick(1, isa))
-		return wl_param_fail("isa", "'%s' kernels cannot run on this CPU or architecture",
-				     isa);
-	return wl_param_fail("stores", "'%s' kernels are not implemented for this "
-			     "architecture; use auto or plain", stores);
+		s->k[k] = pick(nt, isa);
+		if (!s->k[k] && nt && !strcmp(stores, "auto"))
+			s->k[k] = pick(0, isa);	/* no nt kernels here: plain ones */
+		if (s->k[k])
+			continue;
+		if (!pick(0, isa) && !pick(1, isa))
+			return wl_param_fail("isa", "'%s' kernels cannot run on this CPU or "
+					     "architecture", isa);
+		return wl_param_fail("stores", "'%s' kernels are not implemented for this "
+				     "architecture; use auto or plain", stores);
+	}
+	return 0;
 }
 
 static int setup(struct stream *s, const struct wl_value *v)

@@ -194,6 +194,18 @@ run_stream "stream threads=2: four kernels, validated" 0 \
 	"$WL/stream" size=8m threads=2 ntimes=3
 run_stream "stream stores=plain bind=core" 0 "verify=true copy_bytes_per_s nt_stores=0" \
 	"$WL/stream" size=4m threads=2 bind=core stores=plain ntimes=3
+# stores=auto decides per kernel: arrays of 0.4 x LLC put copy and scale
+# (2 arrays, 0.8 x LLC) in the cache with ordinary stores, add and triad
+# (1.2 x LLC) past it with non-temporal ones, as memcpy decides by size.
+run_stream "stream reports its LLC" 0 "verify=true llc_bytes" "$WL/stream" size=1m ntimes=2
+llc=$(metric "$TMP/stream" llc_bytes | cut -d. -f1)
+if [ "${llc:-0}" -gt 0 ] && [ "$llc" -le $((1024 * 1048576)) ]; then
+	run_stream "stream stores=auto per kernel: copy plain, triad nt at 0.4 x LLC" 0 \
+		"verify=true copy_nt_stores=0 scale_nt_stores=0 add_nt_stores=1 triad_nt_stores=1 nt_stores=2" \
+		"$WL/stream" size=$((llc * 2 / 5 / 64 * 64)) ntimes=2
+else
+	ok "stream stores=auto per kernel: # SKIP LLC unknown or above 1 GiB ($llc)"
+fi
 [ $THP -eq 1 ] && run_stream "stream pages=thp" 0 "verify=true triad_bytes_per_s" \
 	"$WL/stream" size=8m pages=thp ntimes=2
 bad_param "stream ntimes=1 below range" stream "parameter ntimes: '1' is below the minimum 2" ntimes=1
