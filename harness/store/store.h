@@ -132,6 +132,10 @@ int store_tag_list(struct store *st, struct tag_row **rows, size_t *n, struct he
 
 /* ---- queries for plans and tables (store_query.c) ---- */
 
+enum store_table { STORE_RUNS, STORE_BOOTS, STORE_SWEEPS };
+/* 1 when a row with this id is in the table, 0 when not, -1 on error. */
+int store_has(struct store *st, enum store_table t, const char *id, struct herr *err);
+
 /* Wall seconds of the newest ok runs (at most max) of a workload with
  * these effective parameters; 0 when none (or st is NULL). */
 size_t store_run_durations(struct store *st, const char *workload, const char *params_json,
