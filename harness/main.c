@@ -21,6 +21,7 @@ extern const struct cmd_spec cmd_check;
 extern const struct cmd_spec cmd_history;
 extern const struct cmd_spec cmd_lava;
 extern const struct cmd_spec cmd_ingest;
+extern const struct cmd_spec cmd_merge;
 extern const struct cmd_spec cmd_kernel;
 extern const struct cmd_spec cmd_agent;
 
@@ -39,6 +40,7 @@ const struct cmd_spec *const harness_commands[] = {
 	&cmd_agent,
 	&cmd_lava,
 	&cmd_ingest,
+	&cmd_merge,
 };
 const size_t harness_ncommands = sizeof(harness_commands) / sizeof(harness_commands[0]);
 

@@ -277,7 +277,7 @@ static int ensure_boot(struct store *st, const struct ingest_stream *is, struct 
 		if (is->runs[i].ended_ns > b.ended_ns)
 			b.ended_ns = is->runs[i].ended_ns;
 	}
-	j = json_pack("{s:s, s:I}", "ingested_from", is->file, "line", (json_int_t)is->line);
+	j = json_pack("{s:b, s:I}", "ingested", 1, "stream_line", (json_int_t)is->line);
 	settings = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	b.settings_json = settings;
