@@ -134,10 +134,11 @@ static void write_monitors(FILE *f, const char *variant, unsigned minutes)
 	yq(f, LAVA_END_MARK);
 	/* The agent's lava-test-case lines; a skipped metric has no measurement.
 	 * The line's end is part of the pattern: pexpect matches as output
-	 * arrives, and the optional part would otherwise match half a line. */
+	 * arrives, and the optional part would otherwise match half a line.
+	 * One character of it: the console's pty makes a line end "\r\r\n". */
 	fprintf(f, "\n      pattern: ");
 	yq(f, "lava-test-case (?P<test_case_id>\\S+) --result (?P<result>pass|skip)"
-	      "(?: --measurement (?P<measurement>\\S+) --units (?P<units>\\S+))?\\r?\\n");
+	      "(?: --measurement (?P<measurement>\\S+) --units (?P<units>\\S+))?[\\r\\n]");
 	fprintf(f, "\n");
 }
 
