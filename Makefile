@@ -50,7 +50,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: fuzz fuzz-build all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report run install clean distclean guest-arm64 check-qemu bench-boot
+.PHONY: fuzz fuzz-build all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report run install clean distclean guest-arm64 check-qemu check-lava bench-boot
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -60,6 +60,7 @@ help:
 	@echo "make check-unit / check-e2e   one kind of test on the current build"
 	@echo "make check-kernel     long kernel-build tests: 4k/16k/64k, pps, mthp-collapse (~30 min)"
 	@echo "make check-qemu       long qemu-target tests: default sweep, 16k, failures, order (~3 min warm)"
+	@echo "make check-lava       LAVA for real: export, lava-run on a qemu device, ingest, merge (~5 min warm)"
 	@echo "make guest-arm64      the arm64 build the qemu guest runs, in $(O)-arm64/"
 	@echo "make bench-boot       QEMU start to the first workload (target <= 3 s)"
 	@echo "make bench      print measurement-overhead figures"
@@ -259,6 +260,16 @@ check-qemu: all
 	scripts/install-deps qemu kernel
 	$(MAKE) guest-arm64
 	@HARNESS_BUILD=$(O) HARNESS_GUEST_BUILD=$(O)-arm64 tests/qemu/run
+
+# LAVA for real (tests/lava/): the exported jobs validated by lava_common's
+# schema and run by lava-run (Debian's lava-dispatcher) on a qemu device,
+# their logs ingested and compared with a direct qemu sweep of the same
+# cells, then merged with a local and the qemu database. The 4k and 64k
+# kernels come from the build cache, as for check-qemu.
+check-lava: all
+	scripts/install-deps lava qemu kernel
+	$(MAKE) guest-arm64
+	@HARNESS_BUILD=$(O) HARNESS_GUEST_BUILD=$(O)-arm64 sh tests/lava/test_lava.sh
 
 bench-boot: all
 	$(MAKE) guest-arm64

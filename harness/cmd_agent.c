@@ -11,11 +11,14 @@
 
 struct agent_opts {
 	const char *plan, *out;
+	int lava;
 };
 
 static const struct opt_spec agent_opts[] = {
 	OPT_STR("plan", 0, struct agent_opts, plan, "FILE", AGENT_PLAN_PATH, "the boot plan (JSON, docs/qemu.md)"),
 	OPT_STR("out", 'o', struct agent_opts, out, "FILE", "-", "where the framed result stream goes ('-': stdout)"),
+	OPT_BOOL("lava", 0, struct agent_opts, lava,
+		 "also report each metric with lava-test-case (in a LAVA test shell; docs/lava.md)"),
 };
 
 static int run_agent(struct cmd_ctx *ctx, struct herr *err)
@@ -35,6 +38,7 @@ static int run_agent(struct cmd_ctx *ctx, struct herr *err)
 		bootplan_free(&p);
 		return herr_errno(err, EXIT_USAGE, "cannot create %s", out);
 	}
+	p.lava |= o->lava;
 	frame_init(&f, fd);
 	/* Progress to stderr: stdout may be the stream. */
 	rc = agent_run(&p, &f, -1, 0, stderr, err);

@@ -19,6 +19,9 @@ extern const struct cmd_spec cmd_report;
 extern const struct cmd_spec cmd_tag;
 extern const struct cmd_spec cmd_check;
 extern const struct cmd_spec cmd_history;
+extern const struct cmd_spec cmd_lava;
+extern const struct cmd_spec cmd_ingest;
+extern const struct cmd_spec cmd_merge;
 extern const struct cmd_spec cmd_kernel;
 extern const struct cmd_spec cmd_agent;
 
@@ -35,6 +38,9 @@ const struct cmd_spec *const harness_commands[] = {
 	&cmd_history,
 	&cmd_kernel,
 	&cmd_agent,
+	&cmd_lava,
+	&cmd_ingest,
+	&cmd_merge,
 };
 const size_t harness_ncommands = sizeof(harness_commands) / sizeof(harness_commands[0]);
 

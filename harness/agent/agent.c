@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/proc.h"
 #include "core/signals.h"
 #include "core/fileio.h"
 #include "measure/sysinfo.h"
@@ -212,7 +214,23 @@ static json_t *consoles(void)
 	return a;
 }
 
-static int send_hello(struct frame_out *f, const struct machine_info *m,
+/* Where the runs belong, so that a stream read back from a log
+ * (`harness ingest`) is attributed without the plan beside it. */
+static json_t *with_origin(json_t *msg, const struct boot_plan *p)
+{
+	json_t *sweep = p->sweep_json ? json_loads(p->sweep_json, 0, NULL) : NULL;
+
+	json_object_set_new(msg, "variant", json_string(p->variant));
+	json_object_set_new(msg, "target", json_string(p->target));
+	json_object_set_new(msg, "sweep_id", json_string(p->sweep_id));
+	if (p->boot_id[0])
+		json_object_set_new(msg, "boot_id", json_string(p->boot_id));
+	if (sweep)
+		json_object_set_new(msg, "sweep", sweep);
+	return msg;
+}
+
+static int send_hello(struct frame_out *f, const struct boot_plan *p, const struct machine_info *m,
 		      const struct kernel_info *k, struct herr *err)
 {
 	json_t *msg = sysinfo_to_json(m, k);
@@ -222,7 +240,7 @@ static int send_hello(struct frame_out *f, const struct machine_info *m,
 	json_object_set_new(msg, "release", json_string(k->release));
 	json_object_set_new(msg, "page_size", json_integer(k->page_size));
 	json_object_set_new(msg, "consoles", consoles());
-	return send_type(f, msg, "hello", err);
+	return send_type(f, with_origin(msg, p), "hello", err);
 }
 
 static int send_run(struct frame_out *f, const struct boot_plan *p, size_t i,
@@ -242,6 +260,61 @@ static int send_run(struct frame_out *f, const struct boot_plan *p, size_t i,
 		return 1;
 	}
 	return send_type(f, msg, "run", err);
+}
+
+/* ---- LAVA test cases ---- */
+
+/* LAVA takes [-_.a-zA-Z0-9] in a test case's name and unit. */
+static void lava_word(char *out, size_t n, const char *in)
+{
+	size_t o = 0;
+
+	for (; *in && o + 1 < n; in++)
+		out[o++] = isalnum((unsigned char)*in) || strchr("-_.", *in) ? *in : '_';
+	out[o] = '\0';
+}
+
+/* One test case per metric of a measured run: `lava-test-case NAME
+ * --result pass --measurement V --units U`, or `--result skip` after a
+ * line with the reason when it was not measured. Inside a LAVA test
+ * shell the real lava-test-case is run (argv, no shell); elsewhere (PID 1
+ * of a LAVA qemu or board job, watched by a monitors test action) the same
+ * line goes to the console, where the job's pattern reads it. The stream
+ * carries every figure; these are LAVA's own view of them. */
+static void lava_cases(const struct run_record *r, size_t index, FILE *log)
+{
+	int spawn = getpid() != 1 && proc_on_path("lava-test-case");
+
+	for (size_t i = 0; i < r->metrics.n; i++) {
+		const struct metric *m = &r->metrics.v[i];
+		int ok = m->status == MS_OK || m->status == MS_SCALED;
+		char name[200], word[120], unit[40], value[40];
+
+		lava_word(word, sizeof(word), m->name);
+		snprintf(name, sizeof(name), "%s.%zu.r%d.%s.%s", r->workload, index, r->rep,
+			 metric_scope_name(m->scope), word);
+		lava_word(unit, sizeof(unit), *m->unit ? m->unit : "none");
+		snprintf(value, sizeof(value), "%.17g", m->value);
+		if (!ok)
+			fprintf(log, "harness-agent: %s not measured: %s\n", name, m->reason);
+		if (spawn) {
+			const char *pass[] = { "lava-test-case", name, "--result", "pass", "--measurement",
+					       value, "--units", unit, NULL };
+			const char *skip[] = { "lava-test-case", name, "--result", "skip", NULL };
+			struct proc_spec ps = { .argv = ok ? pass : skip, .out_fd = 1 };
+			struct herr e;
+
+			fflush(log);
+			if (proc_run(&ps, &e) < 0)
+				fprintf(log, "harness-agent: lava-test-case: %s\n", e.msg);
+		} else if (ok) {
+			fprintf(log, "lava-test-case %s --result pass --measurement %s --units %s\n", name,
+				value, unit);
+		} else {
+			fprintf(log, "lava-test-case %s --result skip\n", name);
+		}
+	}
+	fflush(log);
 }
 
 static void sleep_forever(FILE *log, const char *why)
@@ -307,6 +380,8 @@ static int run_cells(const struct boot_plan *p, struct frame_out *f, int pid1, F
 			rc = herr_set(err, EXIT_RUNTIME, "interrupted by a signal");
 		else
 			rc = send_run(f, p, i, &r, err);
+		if (!rc && p->lava && !c->warmup)
+			lava_cases(&r, i, log);
 		record_free(&r);
 	}
 	for (size_t i = 0; launcher && i < p->nlauncher; i++)
@@ -327,7 +402,7 @@ int agent_run(const struct boot_plan *p, struct frame_out *f, int ack_fd, int pi
 	if (sysinfo_collect(&m, &k, err))
 		return -1;
 	signals_catch();
-	rc = send_hello(f, &m, &k, err);
+	rc = send_hello(f, p, &m, &k, err);
 	if (!rc)
 		rc = run_cells(p, f, pid1, log, err);
 	sysinfo_free(&m, &k);
@@ -438,33 +513,49 @@ static void report_fatal(struct frame_out *f, const char *reason)
 		send_type(f, json_pack("{s:s}", "reason", reason), "error", &e);
 }
 
+/* The results port, or the console when the plan says so (a LAVA job:
+ * the job's log is the only way back). */
+static int open_output(const struct boot_plan *p, int *fd, struct herr *err)
+{
+	char dev[300];
+
+	if (p->console) {
+		*fd = dup(1);
+		return *fd < 0 ? herr_errno(err, EXIT_RUNTIME, "no console on fd 1") : 0;
+	}
+	if (find_port(dev, sizeof(dev)))
+		return herr_set(err, EXIT_RUNTIME, "no virtio port named " AGENT_PORT_NAME
+				" (is VIRTIO_CONSOLE in the kernel?)");
+	if ((*fd = open(dev, O_RDWR | O_CLOEXEC)) < 0)
+		return herr_errno(err, EXIT_RUNTIME, "cannot open %s", dev);
+	return 0;
+}
+
 void agent_init(void)
 {
 	struct boot_plan p;
 	struct frame_out f;
 	struct herr err = { 0 };
-	char dev[300];
 	int fd = -1, rc;
 
 	init_mounts();
 	bootplan_init(&p);
-	rc = find_port(dev, sizeof(dev));
-	if (rc)
-		herr_set(&err, EXIT_RUNTIME, "no virtio port named " AGENT_PORT_NAME
-			 " (is VIRTIO_CONSOLE in the kernel?)");
-	else if ((fd = open(dev, O_RDWR | O_CLOEXEC)) < 0)
-		rc = herr_errno(&err, EXIT_RUNTIME, "cannot open %s", dev);
-	if (!rc)
-		rc = bootplan_load(AGENT_PLAN_PATH, &p, &err);
+	rc = bootplan_load(AGENT_PLAN_PATH, &p, &err);
+	if (open_output(&p, &fd, rc ? &(struct herr){ 0 } : &err) && !rc)
+		rc = -1;
 	if (!rc && p.hostname[0] && sethostname(p.hostname, strlen(p.hostname)))
 		say("sethostname: %s", strerror(errno));
 	if (!rc)
 		rc = mount_scratch(&p, &err);
 	frame_init(&f, fd);
+	if (p.lava)
+		say("%s", "lava: start");
 	if (!rc)
-		rc = agent_run(&p, &f, fd, 1, stderr, &err);
+		rc = agent_run(&p, &f, p.console ? -1 : fd, 1, stderr, &err);
 	if (rc < 0)
 		report_fatal(&f, err.msg);
+	if (p.lava)
+		say("%s", "lava: end");
 	if (p.scratch_fs)
 		umount(p.scratch_dir);
 	bootplan_free(&p);

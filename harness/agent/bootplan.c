@@ -51,6 +51,7 @@ void bootplan_free(struct boot_plan *p)
 	strv_free(p->knob_values, p->nknobs);
 	strv_free(p->launcher, p->nlauncher);
 	free(p->settings_json);
+	free(p->sweep_json);
 	bootplan_init(p);
 }
 
@@ -97,6 +98,8 @@ static json_t *cell_json(const struct boot_cell *c)
 	return j;
 }
 
+static json_t *with_export_fields(json_t *j, const struct boot_plan *p);
+
 json_t *bootplan_to_json(const struct boot_plan *p)
 {
 	json_t *knobs = json_array(), *cells = json_array();
@@ -106,7 +109,7 @@ json_t *bootplan_to_json(const struct boot_plan *p)
 						       "value", p->knob_values[i]));
 	for (size_t i = 0; i < p->ncells; i++)
 		json_array_append_new(cells, cell_json(&p->cells[i]));
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:o, s:o,"
+	return with_export_fields(json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:o, s:o,"
 			 " s:{s:i, s:i, s:i, s:b}, s:o}",
 			 "protocol", BOOTPLAN_PROTOCOL, "variant", p->variant, "target", p->target,
 			 "sweep_id", p->sweep_id, "hostname", p->hostname,
@@ -115,7 +118,23 @@ json_t *bootplan_to_json(const struct boot_plan *p)
 			 "settings", parsed_or_null(p->settings_json),
 			 "test", "panic_at", p->test.panic_at, "cut_at", p->test.cut_at,
 			 "hang_at", p->test.hang_at, "hang_hello", p->test.hang_hello,
-			 "cells", cells);
+			 "cells", cells), p);
+}
+
+/* The fields a LAVA export adds; older plans have none of them. */
+static json_t *with_export_fields(json_t *j, const struct boot_plan *p)
+{
+	if (!j)
+		return NULL;
+	if (p->boot_id[0])
+		json_object_set_new(j, "boot_id", json_string(p->boot_id));
+	if (p->console)
+		json_object_set_new(j, "output", json_string("console"));
+	if (p->lava)
+		json_object_set_new(j, "lava", json_true());
+	if (p->sweep_json)
+		json_object_set_new(j, "sweep", parsed_or_null(p->sweep_json));
+	return j;
 }
 
 static void copy(char *dst, size_t n, const char *src)
@@ -206,6 +225,26 @@ static int knobs_from(const json_t *a, struct boot_plan *p, struct herr *err)
 	return 0;
 }
 
+static int export_fields_from(const json_t *j, struct boot_plan *p, struct herr *err)
+{
+	const char *boot = json_string_value(json_object_get(j, "boot_id"));
+	const char *out = json_string_value(json_object_get(j, "output"));
+	json_t *sweep = json_object_get(j, "sweep");
+
+	if (boot && strlen(boot) != 36)
+		return herr_set(err, EXIT_USAGE, "boot plan: boot_id '%s' is not a UUID", boot);
+	copy(p->boot_id, sizeof(p->boot_id), boot);
+	if (out && strcmp(out, "console") && strcmp(out, "port"))
+		return herr_set(err, EXIT_USAGE, "boot plan: output '%s': console or port", out);
+	p->console = out && !strcmp(out, "console");
+	p->lava = json_is_true(json_object_get(j, "lava"));
+	if (sweep && !json_is_object(sweep))
+		return herr_set(err, EXIT_USAGE, "boot plan: sweep is not an object");
+	if (sweep && !(p->sweep_json = json_dumps(sweep, JSON_COMPACT)))
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	return 0;
+}
+
 int bootplan_from_json(const json_t *j, struct boot_plan *p, struct herr *err)
 {
 	const char *variant, *target, *sweep, *host, *fs = NULL, *dir = NULL;
@@ -236,6 +275,8 @@ int bootplan_from_json(const json_t *j, struct boot_plan *p, struct herr *err)
 	p->scratch_fs = fs ? strdup(fs) : NULL;
 	p->scratch_dir = dir ? strdup(dir) : NULL;
 	p->settings_json = json_is_object(settings) ? json_dumps(settings, JSON_COMPACT) : NULL;
+	if (export_fields_from(j, p, err))
+		return -1;
 	if (knobs_from(knobs, p, err))
 		return -1;
 	if (strv_from(launcher, &p->launcher, &p->nlauncher))

@@ -44,6 +44,14 @@ struct boot_plan {
 	char target[16];
 	char sweep_id[37];
 	char hostname[64];	/* the guest's hostname (and so its machine id) */
+	char boot_id[37];	/* the boot's id, echoed in the hello ("" none: the
+				 * qemu controller keeps its own) */
+	int console;		/* 1: the stream goes to the console (fd 1), not to
+				 * the virtio port: a LAVA job's log keeps it */
+	int lava;		/* 1: each metric also as a lava-test-case line */
+	char *sweep_json;	/* the sweep's row (id, name, file, hash, text...),
+				 * echoed in the hello so that `harness ingest`
+				 * can store it where it is missing; NULL none */
 	char *scratch_fs;	/* file system on the scratch disk; NULL: no disk */
 	char *scratch_dir;	/* where the agent mounts it */
 	char **knob_paths, **knob_values;

@@ -130,7 +130,31 @@ int store_tag_delete(struct store *st, const char *name, struct herr *err);
 /* Every tag, by name. */
 int store_tag_list(struct store *st, struct tag_row **rows, size_t *n, struct herr *err);
 
+/* ---- merging databases (store_merge.c) ---- */
+
+/* Rows added per table (machines, kernels, variants, sweeps, tags,
+ * boots, runs), runs that were there already, conflicts. */
+struct store_merge_stats {
+	long long added[7];
+	long long runs_there, conflicts;
+};
+#define STORE_MERGE_TABLES { "machines", "kernels", "variants", "sweeps", "tags", "boots", "runs" }
+/* A row with an id st has with other content (columns: which differ, or
+ * why), left out. */
+typedef void (*store_conflict_fn)(void *user, const char *table, const char *id,
+				  const char *columns);
+/* Merge the harness database at src (opened and checked by the caller
+ * with store_open STORE_READ: same schema) into st in one transaction:
+ * rows st lacks are added with their ids, rows st has with the same
+ * content are skipped, conflicts reported through fn and left out. */
+int store_merge(struct store *st, const char *src, struct store_merge_stats *ms,
+		store_conflict_fn fn, void *user, struct herr *err);
+
 /* ---- queries for plans and tables (store_query.c) ---- */
+
+enum store_table { STORE_RUNS, STORE_BOOTS, STORE_SWEEPS };
+/* 1 when a row with this id is in the table, 0 when not, -1 on error. */
+int store_has(struct store *st, enum store_table t, const char *id, struct herr *err);
 
 /* Wall seconds of the newest ok runs (at most max) of a workload with
  * these effective parameters; 0 when none (or st is NULL). */

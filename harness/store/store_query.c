@@ -93,3 +93,23 @@ int store_sweep_metrics(struct store *st, const char *sweep_id, long long cell,
 	sqlite3_finalize(s);
 	return rc ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
 }
+
+int store_has(struct store *st, enum store_table t, const char *id, struct herr *err)
+{
+	static const char *const sql[] = {
+		[STORE_RUNS] = "SELECT 1 FROM runs WHERE id = ?",
+		[STORE_BOOTS] = "SELECT 1 FROM boots WHERE id = ?",
+		[STORE_SWEEPS] = "SELECT 1 FROM sweeps WHERE id = ?",
+	};
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql[t], -1, &s, NULL) != SQLITE_OK)
+		return query_error(st, "looking up an id", err);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : query_error(st, "looking up an id", err);
+}

@@ -70,7 +70,7 @@ int sweep_unlock(struct sweep_exec *x, struct herr *err)
 	return 0;
 }
 
-static char *sweep_settings(const struct sweep_exec *x, size_t i)
+char *sweep_run_settings(const struct sweep_exec *x, size_t i)
 {
 	const struct sweep_plan *p = x->plan;
 	const struct plan_entry *e = &p->order[i];
@@ -92,7 +92,7 @@ static char *sweep_settings(const struct sweep_exec *x, size_t i)
 	return out;
 }
 
-static void fill_run(const struct sweep_exec *x, size_t i, char *settings, struct target_run *run)
+void sweep_fill_run(const struct sweep_exec *x, size_t i, char *settings, struct target_run *run)
 {
 	const struct sweep_plan *p = x->plan;
 	const struct plan_entry *e = &p->order[i];
@@ -407,9 +407,9 @@ static int run_batch(struct sweep_exec *x, struct target *t, struct batch *b, st
 		return 0;
 	}
 	for (size_t k = 0; !rc && k < b->n; k++) {
-		if (!(settings[k] = sweep_settings(x, b->entries[k])))
+		if (!(settings[k] = sweep_run_settings(x, b->entries[k])))
 			rc = herr_set(err, EXIT_RUNTIME, "out of memory");
-		fill_run(x, b->entries[k], settings[k], &runs[k]);
+		sweep_fill_run(x, b->entries[k], settings[k], &runs[k]);
 	}
 	if (!rc)
 		rc = t->ops->start(t, b->variant, err);

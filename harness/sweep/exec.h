@@ -9,6 +9,7 @@
 #include "machine/knobs.h"
 #include "store/store.h"
 #include "sweep/plan.h"
+#include "targets/target.h"
 
 struct sweep_exec {
 	struct sweep_plan *plan;
@@ -29,6 +30,13 @@ struct sweep_exec {
  * journal_begin (caller frees the array, not the strings). Includes the
  * governor files when the sweep sets one. */
 const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n);
+
+/* Order entry i of x->plan (sweep x->sweep_id) as a target runs it: the
+ * run's settings (the sweep, the cell, its place in the order; caller
+ * frees), and the run itself, pointing into the plan and settings. A LAVA
+ * export writes the same runs into its jobs. */
+char *sweep_run_settings(const struct sweep_exec *x, size_t i);
+void sweep_fill_run(const struct sweep_exec *x, size_t i, char *settings, struct target_run *run);
 
 /* Take the journal (and with it this machine's knob lock) before the
  * store is touched, when the sweep's target runs on this machine's kernel:

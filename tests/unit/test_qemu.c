@@ -174,6 +174,31 @@ static void test_plan_round_trip(void **state)
 	assert_int_equal(q.cells[0].rep, 3);
 	assert_int_equal(q.cells[0].timeout_s, 60);
 	assert_string_equal(q.cells[0].params_json, "{\"size\":67108864}");
+	/* No LAVA fields: the stream goes to the port, as before them. */
+	assert_int_equal(q.console, 0);
+	assert_int_equal(q.lava, 0);
+	assert_string_equal(q.boot_id, "");
+	assert_null(q.sweep_json);
+	/* A LAVA export's plan: console, test cases, its boot and sweep. */
+	bootplan_free(&q);
+	json_decref(j);
+	p.console = p.lava = 1;
+	snprintf(p.boot_id, sizeof(p.boot_id), "aaaaaaaa-2222-4333-8444-555555555555");
+	p.sweep_json = strdup("{\"id\":\"s\"}");
+	j = bootplan_to_json(&p);
+	assert_int_equal(bootplan_from_json(j, &q, &err), 0);
+	assert_int_equal(q.console, 1);
+	assert_int_equal(q.lava, 1);
+	assert_string_equal(q.boot_id, "aaaaaaaa-2222-4333-8444-555555555555");
+	assert_string_equal(q.sweep_json, "{\"id\":\"s\"}");
+	json_object_set_new(j, "output", json_string("serial"));
+	bootplan_free(&q);
+	assert_int_equal(bootplan_from_json(j, &q, &err), -1);
+	assert_int_equal(err.code, EXIT_USAGE);
+	assert_non_null(strstr(err.msg, "output 'serial'"));
+	json_object_set_new(j, "output", json_string("console"));
+	bootplan_free(&q);
+	assert_int_equal(bootplan_from_json(j, &q, &err), 0);
 	/* A plan from another protocol version is refused, saying why. */
 	json_object_set_new(j, "protocol", json_integer(99));
 	bootplan_free(&q);

@@ -183,8 +183,8 @@ static int append_file(int out, const char *src, struct herr *err)
 
 /* The bundle, then a small archive holding /plan.json: the kernel unpacks
  * both, in order, into one root. */
-static int make_initrd(const struct boot_dir *d, const char *bundle, const struct boot_plan *plan,
-		       struct herr *err)
+int qemu_write_initrd(const char *initrd, const char *workdir, const char *bundle,
+		      const struct boot_plan *plan, struct herr *err)
 {
 	char plan_cpio[256];
 	struct cpio_out c;
@@ -192,7 +192,7 @@ static int make_initrd(const struct boot_dir *d, const char *bundle, const struc
 	json_t *j = bootplan_to_json(plan);
 	int out, rc;
 
-	snprintf(plan_cpio, sizeof(plan_cpio), "%s/plan.cpio", d->path);
+	snprintf(plan_cpio, sizeof(plan_cpio), "%s/plan.cpio", workdir);
 	text = j ? json_dumps(j, JSON_INDENT(1)) : NULL;
 	json_decref(j);
 	if (!text)
@@ -207,14 +207,17 @@ static int make_initrd(const struct boot_dir *d, const char *bundle, const struc
 	free(text);
 	if (rc)
 		return -1;
-	out = open(d->initrd, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0)
-		return herr_errno(err, EXIT_RUNTIME, "cannot create %s", d->initrd);
+	out = open(initrd, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		unlink(plan_cpio);
+		return herr_errno(err, EXIT_RUNTIME, "cannot create %s", initrd);
+	}
 	rc = append_file(out, bundle, err);
 	if (!rc)
 		rc = append_file(out, plan_cpio, err);
 	if (close(out) && !rc)
-		rc = herr_errno(err, EXIT_RUNTIME, "cannot write %s", d->initrd);
+		rc = herr_errno(err, EXIT_RUNTIME, "cannot write %s", initrd);
+	unlink(plan_cpio);
 	return rc;
 }
 
@@ -245,24 +248,22 @@ static void keep_line(void *arg, const char *line, size_t len)
 }
 
 /* A fresh file system per boot: every boot starts from the same disk. */
-static int make_scratch(const struct qemu_opts *o, struct boot_dir *d, struct herr *err)
+int qemu_make_scratch(const struct qemu_opts *o, const char *path, struct herr *err)
 {
 	const char *fs = opt_or(o->scratch_fs, "ext4");
-	const char *ext4[] = { "mke2fs", "-q", "-F", "-t", "ext4", "-L", "scratch", d->scratch, NULL };
-	const char *xfs[] = { "mkfs.xfs", "-q", "-f", "-L", "scratch", d->scratch, NULL };
+	const char *ext4[] = { "mke2fs", "-q", "-F", "-t", "ext4", "-L", "scratch", path, NULL };
+	const char *xfs[] = { "mkfs.xfs", "-q", "-f", "-L", "scratch", path, NULL };
 	struct mkfs_out m = { "" };
 	struct proc_spec p = { .out_fd = -1, .on_line = keep_line, .arg = &m, .merge_stderr = 1 };
 	int fd, rc;
 
-	if (!strcmp(fs, "none")) {
-		d->scratch[0] = '\0';
+	if (!strcmp(fs, "none"))
 		return 0;
-	}
-	fd = open(d->scratch, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || ftruncate(fd, (off_t)size_bytes(opt_or(o->scratch_size, "1G")))) {
 		if (fd >= 0)
 			close(fd);
-		return herr_errno(err, EXIT_RUNTIME, "cannot create the scratch disk %s", d->scratch);
+		return herr_errno(err, EXIT_RUNTIME, "cannot create the scratch disk %s", path);
 	}
 	close(fd);
 	p.argv = !strcmp(fs, "xfs") ? xfs : ext4;
@@ -307,8 +308,11 @@ static int boot_dir_make(const struct qemu_opts *o, const char *bundle,
 	snprintf(d->initrd, sizeof(d->initrd), "%s/initrd.cpio", d->path);
 	snprintf(d->scratch, sizeof(d->scratch), "%s/scratch.img", d->path);
 	snprintf(d->sock, sizeof(d->sock), "%s/results.sock", d->path);
-	if (make_initrd(d, bundle, plan, err) || make_scratch(o, d, err))
+	if (qemu_write_initrd(d->initrd, d->path, bundle, plan, err) ||
+	    qemu_make_scratch(o, d->scratch, err))
 		return -1;
+	if (!strcmp(opt_or(o->scratch_fs, "ext4"), "none"))
+		d->scratch[0] = '\0';
 	return 0;
 }
 

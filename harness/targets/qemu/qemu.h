@@ -85,6 +85,14 @@ int qemu_boot_plan(const struct qemu_opts *o, const struct qemu_kernel *k, const
 		   struct herr *err);
 void qemu_boot_free(struct qemu_boot *b);
 
+/* The boot's initrd: the bundle, then a small archive holding
+ * /plan.json (made in workdir and removed). */
+int qemu_write_initrd(const char *initrd, const char *workdir, const char *bundle,
+		      const struct boot_plan *plan, struct herr *err);
+/* A fresh sparse scratch disk (o->scratch_size, default 1G) formatted with
+ * o->scratch_fs; nothing for "none". */
+int qemu_make_scratch(const struct qemu_opts *o, const char *path, struct herr *err);
+
 /* Exposed for tests: the "Kernel panic" line in text, copied to out. */
 int qemu_find_panic(const char *text, size_t len, char *out, size_t n);
 

@@ -39,8 +39,10 @@ struct qemu_state {
 	double t_last;
 };
 
-static void opts_of(const struct qemu_cli *c, int quiet, struct qemu_opts *o)
+void qemu_cli_opts_of(const void *cli, int quiet, struct qemu_opts *o)
 {
+	const struct qemu_cli *c = cli;
+
 	memset(o, 0, sizeof(*o));
 	if (!c)
 		return;		/* the defaults of struct qemu_opts */
@@ -57,7 +59,7 @@ static int qemu_check_cli(const void *opts, struct herr *err)
 {
 	struct qemu_opts o;
 
-	opts_of(opts, 1, &o);
+	qemu_cli_opts_of(opts, 1, &o);
 	return qemu_check_opts(&o, err);
 }
 
@@ -83,7 +85,7 @@ static int qemu_open(struct target *t, const struct target_variant *v, size_t nv
 	t->priv = q;
 	if (qemu_test_from_env(&q->test, err))
 		return -1;
-	opts_of(t->opts, t->quiet, &o);
+	qemu_cli_opts_of(t->opts, t->quiet, &o);
 	for (size_t i = 0; i < nv; i++) {
 		struct qemu_session *s = &q->sessions[i];
 

@@ -211,9 +211,9 @@ static int fill_cell(const struct target_run *c, struct boot_cell *b)
 	return b->workload && b->program && b->params && b->events ? 0 : -1;
 }
 
-static int fill_plan(const struct qemu_session *s, const char *sweep_id,
-		     const struct target_run *cells, size_t n, const struct boot_test *test,
-		     struct boot_plan *p, struct herr *err)
+int qemu_session_fill_plan(const struct qemu_session *s, const char *sweep_id,
+			   const struct target_run *cells, size_t n, const struct boot_test *test,
+			   struct boot_plan *p, struct herr *err)
 {
 	const struct kvariant *v = s->kb.v;
 
@@ -414,7 +414,7 @@ int qemu_session_boot(struct qemu_session *s, struct store *st, const char *swee
 	snprintf(row.target, sizeof(row.target), "qemu");
 	row.started_ns = wall_ns();
 	row.settings_json = s->settings_json;
-	rc = fill_plan(s, sweep_id, cells, n, test, &p, err);
+	rc = qemu_session_fill_plan(s, sweep_id, cells, n, test, &p, err);
 	if (!rc)
 		rc = store_boot_begin(st, &row, err);
 	if (!rc) {

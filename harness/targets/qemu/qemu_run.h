@@ -63,6 +63,12 @@ int qemu_session_boot(struct qemu_session *s, struct store *st, const char *swee
 		      qemu_stored_fn fn, void *user, struct qemu_boot_summary *sum,
 		      struct herr *err);
 
+/* The boot plan of cells (run ids chosen here) as qemu_session_boot
+ * hands it to the guest; a LAVA export writes it into a job's initrd. */
+int qemu_session_fill_plan(const struct qemu_session *s, const char *sweep_id,
+			   const struct target_run *cells, size_t n, const struct boot_test *test,
+			   struct boot_plan *p, struct herr *err);
+
 /* HARNESS_QEMU_TEST ("panic=N", "cut=N", "hang=N", "hang_hello", comma
  * separated) as faults for the agent; EXIT_USAGE when malformed. */
 int qemu_test_from_env(struct boot_test *t, struct herr *err);

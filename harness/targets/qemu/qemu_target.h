@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "store/store.h"
 #include "sweep/plan.h"
+#include "targets/qemu/qemu.h"
 
 /* The kernel variant a sweep variant boots: its `kernel =`, or, when it
  * names none, the variant's own name (kernels/variants/NAME.ini). */
@@ -17,5 +18,9 @@ const char *qemu_variant_kernel(const struct sweep_variant *v);
 /* Plan-time checks for target qemu; fills p->skip. EXIT_USAGE naming
  * file:line. */
 int qemu_plan_check(struct sweep_plan *p, struct herr *err);
+
+/* The qemu target's command-line options (cli_target_opts of target_qemu)
+ * as qemu_opts; progress on stderr unless quiet. */
+void qemu_cli_opts_of(const void *cli, int quiet, struct qemu_opts *o);
 
 #endif
