@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "analysis/report.h"
+#include "measure/metric_table.h"
 #include "targets/target.h"
 
 /* The metrics a report shows unless --metrics says otherwise: every
@@ -239,6 +240,16 @@ static enum metric_better better_of(const char *s)
 	return !strcmp(s, "lower") ? BETTER_LOWER : !strcmp(s, "higher") ? BETTER_HIGHER : BETTER_NONE;
 }
 
+/* The table's direction for a metric the harness measures, so that a
+ * database written before the table changed its mind (mem.AnonHugePages_peak
+ * was "lower") reads as today; a workload's result keeps what it reported. */
+static enum metric_better row_better(const struct store_report_metric *m)
+{
+	const struct metric_def *d = strcmp(m->scope, "workload") ? metric_def_find(m->name) : NULL;
+
+	return d ? d->better : better_of(m->better);
+}
+
 static enum metric_scope scope_of(const char *s)
 {
 	return !strcmp(s, "region") ? SCOPE_REGION : !strcmp(s, "workload") ? SCOPE_WORKLOAD
@@ -277,7 +288,7 @@ static size_t add_row(struct builder *b, size_t group, const struct store_report
 	g->scope = scope_of(m->scope);
 	snprintf(g->unit, sizeof(g->unit), "%s", m->unit);
 	g->kind = kind_of(m->kind);
-	g->better = better_of(m->better);
+	g->better = row_better(m);
 	k = key_index(m->name);
 	g->order = g->scope == SCOPE_WORKLOAD ? (int)r->nrows : k >= 0 ? 1000000 + k : 2000000 + (int)r->nrows;
 	if (!strcmp(m->name, PAGE_SIZE_ROW))

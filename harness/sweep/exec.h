@@ -30,6 +30,16 @@ struct sweep_exec {
  * governor files when the sweep sets one. */
 const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n);
 
+/* A sweep's identity beside its file's content: the machine, and the
+ * running kernel when the target runs on it (key's file_hash, machine_id,
+ * kernel_id, kernel_release; the rest zero). */
+int sweep_identity(const struct sweep_plan *p, struct sweep_row *key, struct herr *err);
+/* Adding runs to a stored sweep (row) that another kernel or machine ran
+ * would mix two in one comparison: EXIT_USAGE naming both; doing says
+ * what was asked ("resuming it"). */
+int sweep_same_place(const struct sweep_row *row, const struct sweep_row *key, const char *doing,
+		     struct herr *err);
+
 /* Take the journal (and with it this machine's knob lock) before the
  * store is touched, when the sweep's target runs on this machine's kernel:
  * a second such sweep waits up front (x->wait_s). A sweep on a target that
