@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/history.h"
 #include "analysis/report.h"
 #include "measure/metric_table.h"
 #include "targets/target.h"
@@ -139,6 +140,7 @@ static size_t add_group(struct report *r, char *label, json_t *cell)
 {
 	struct rpt_group *g = realloc(r->groups, (r->ngroups + 1) * sizeof(*g));
 	json_t *size = json_object_get(json_object_get(cell, "effective"), "size");
+	char *eff;
 
 	if (!g)
 		return (size_t)-1;
@@ -146,6 +148,9 @@ static size_t add_group(struct report *r, char *label, json_t *cell)
 	g = &r->groups[r->ngroups];
 	memset(g, 0, sizeof(*g));
 	g->label = label;
+	if ((eff = json_dumps(json_object_get(cell, "effective") ?: json_object_get(cell, "params"), JSON_COMPACT)))
+		g->effective = history_params_key(eff);
+	free(eff);
 	snprintf(g->workload, sizeof(g->workload), "%s",
 		 json_string_value(json_object_get(cell, "workload")) ?: "");
 	snprintf(g->program, sizeof(g->program), "%s",
@@ -787,6 +792,7 @@ void report_free(struct report *r)
 	free(r->rows);
 	for (size_t g = 0; g < r->ngroups; g++) {
 		free(r->groups[g].label);
+		free(r->groups[g].effective);
 		free(r->groups[g].ok);
 		free(r->groups[g].failed);
 		free(r->groups[g].sample_run);

@@ -61,6 +61,7 @@ python3 "$GEN" "$DB" "$T/spec.json" >"$T/ids"
 check "the generator adds the sweeps" test "$(wc -l <"$T/ids")" = $((2 * N_AA + 6 * N_EFF))
 
 printf '[default]\nregression = 1%%\nnoise_floor = 0.5%%\n' >"$T/tight.ini"
+printf "[default]\nregression = 1.5%%\nnoise_floor = 0.5%%\n" >"$T/tight15.ini"
 printf '[default]\nregression = 1%%\nnoise_floor = 1%%\n' >"$T/tight1.ini"
 sum0=$(md5sum <"$DB")
 # run KIND COUNT [ARGS]: prints how many of the checks exited 0, 1, other
@@ -86,6 +87,8 @@ check "5% regression at CV 1%, n = 10: exit 1 in at least 95%" test $(( $2 * 100
 set -- $(run s2 "$N_EFF" --thresholds "$T/tight.ini")
 echo "# 2% regression, CV 1%, n = 20, regression 1%, noise floor 0.5%: exit 1 in $2 of $N_EFF ($(rate "$2" "$N_EFF"))"
 check "2% shift at n = 20 with a 1% threshold: exit 1 in at least 90%" test $(( $2 * 100 )) -ge $(( 90 * N_EFF ))
+set -- $(run s2 "$N_EFF" --thresholds "$T/tight15.ini")
+echo "# the same with regression 1.5%, noise floor 0.5%: exit 1 in $2 of $N_EFF ($(rate "$2" "$N_EFF"))"
 set -- $(run s2 "$N_EFF" --thresholds "$T/tight1.ini")
 echo "# the same with noise floor 1%: exit 1 in $2 of $N_EFF ($(rate "$2" "$N_EFF"))"
 set -- $(run s2 "$N_EFF")
