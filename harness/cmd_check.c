@@ -351,8 +351,9 @@ const struct cmd_spec cmd_check = {
 		"\n"
 		"Exit status: 0 the gate passes; 1 a regression (or, with --inconclusive fail,\n"
 		"an inconclusive gated comparison); 2 bad input: an unknown sweep or tag, no cell\n"
-		"in common, a thresholds file with errors, an unwritable --junit path. See\n"
-		"docs/ci.md.",
+		"in common, a thresholds file with errors, an unwritable --junit path, --rerun of a\n"
+		"candidate another machine or kernel ran; 3 --rerun interrupted or failed (the runs\n"
+		"it added are kept, the knobs restored). See docs/ci.md.",
 	.opts = check_opts,
 	.nopts = sizeof(check_opts) / sizeof(check_opts[0]),
 	.opts_size = sizeof(struct check_cmd_opts),
