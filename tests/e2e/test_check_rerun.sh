@@ -20,7 +20,20 @@ if [ "$(id -u)" != 0 ] || [ ! -w "$THP" ]; then
 fi
 KLOCK=/run/lock/harness-knobs.lock
 [ -w /run/lock ] || KLOCK=/tmp/harness-knobs.lock
-thp_now() { flock "$KLOCK" cat "$THP"; }
+# The setting under the machine's knob lock, once two reads a second apart
+# agree: on a shared machine another session's sweep holds the lock while
+# it changes THP, and one killed on purpose leaves its value until its
+# next command replays the journal.
+thp_now() {
+	a=$(flock "$KLOCK" cat "$THP") n=0
+	while [ $n -lt 30 ]; do
+		sleep 1
+		b=$(flock "$KLOCK" cat "$THP")
+		[ "$a" = "$b" ] && break
+		a=$b n=$((n + 1))
+	done
+	echo "$a"
+}
 sweep_file() {	# NAME THP-SETTING REPETITIONS
 	cat >"$T/$1.ini" <<EOT
 [sweep]
