@@ -50,7 +50,7 @@ HARNESS = $(O)/harness
 -include workloads/libs.mk
 
 .SECONDARY:
-.PHONY: fuzz fuzz-build all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report run install clean distclean guest-arm64 check-qemu check-lava bench-boot
+.PHONY: fuzz fuzz-build all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report bench-check-power run install clean distclean guest-arm64 check-qemu check-lava bench-boot
 all: $(HARNESS) $(WL_BIN)
 
 help:
@@ -66,6 +66,7 @@ help:
 	@echo "make bench      print measurement-overhead figures"
 	@echo "make metrics-doc      regenerate docs/metrics.md's table from harness/measure/metric_table.c"
 	@echo "make bench-report     time harness report over 10,000 runs, text and HTML (goal < 2 s)"
+	@echo "make bench-check-power  the gate's power at the shipped thresholds (docs/ci.md)"
 	@echo "make install [PREFIX=/usr/local] [DESTDIR=]"
 	@echo "make check-warnings   gcc and clang builds with -Werror"
 	@echo "make fuzz [FUZZ_SECONDS=60] [FUZZ_TARGETS=...]  libFuzzer targets (clang, ASan+UBSan) in build-fuzz/"
@@ -172,6 +173,10 @@ check: config.mk
 
 bench: all
 	@HARNESS_BUILD=$(O) bench/overhead
+
+# The gate's power at the shipped thresholds (docs/ci.md's table).
+bench-check-power: all
+	@HARNESS_BUILD=$(O) bench/check-power
 
 # harness report over a synthetic 10,000-run sweep (bench/report_db.py).
 bench-report: all

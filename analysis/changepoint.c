@@ -143,49 +143,145 @@ static void shuffle(double *y, size_t n, struct rng *r)
 	}
 }
 
+/* The largest step fit of y[0..n): max over tau (min_segment on each side)
+ * of m k / (m + k) (mean left - mean right)^2, the drop in squared error
+ * of one step (the Gaussian likelihood ratio; the total sum of squares is
+ * the same for every arrangement, so it needs no scaling in a permutation
+ * test). O(n). */
+static double step_stat(const double *y, size_t n, size_t ms, size_t *tau)
+{
+	double total = 0, left = 0, best = -INFINITY;
+
+	for (size_t i = 0; i < n; i++)
+		total += y[i];
+	for (size_t t = 0; t + ms <= n; t++) {
+		if (t >= ms) {
+			double m = (double)t, k = (double)(n - t), d = left / m - (total - left) / k;
+			double g = m * k / (m + k) * d * d;
+
+			if (g > best) {
+				best = g;
+				*tau = t;
+			}
+		}
+		left += y[t];
+	}
+	return best;
+}
+
 /* Permutation p of the segment [lo, hi) with observed max Q q_obs. Stops at
  * the first shuffle that makes p exceed max_p: the answer ("not
  * significant") is then known, and a quiet history stays cheap. */
-static double perm_p(struct cp_work *w, size_t lo, size_t hi, double q_obs)
+static double perm_p(struct cp_work *w, size_t lo, size_t hi, double q_obs, double g_obs,
+		     double *p_step)
 {
 	const struct cp_opts *o = w->o;
 	size_t n = hi - lo, tau;
 	uint64_t s = o->seed ^ ((uint64_t)lo << 32) ^ (uint64_t)hi;
 	double total = (double)o->permutations + 1;
-	/* Shuffles at or above q_obs that still leave p <= max_p. */
+	/* Shuffles at or above the observed that still leave p <= max_p. */
 	double allowed = floor(o->max_p * total * (1 + 1e-12) - 1);
 	/* The same arrangement summed in another order differs in the last
-	 * bits: a shuffle within that of q_obs counts as reaching it. */
-	double reach = q_obs - fabs(q_obs) * 1e-9;
-	unsigned b = 0;
+	 * bits: a shuffle within that of the observed counts as reaching it. */
+	double reach = q_obs - fabs(q_obs) * 1e-9, reach_g = g_obs - fabs(g_obs) * 1e-9;
+	unsigned b = 0, bg = 0;
 	struct rng r;
 
 	rng_seed(&r, rng_splitmix64(&s));
 	memcpy(w->perm, w->x + lo, n * sizeof(*w->perm));
 	for (unsigned k = 0; k < o->permutations; k++) {
 		shuffle(w->perm, n, &r);
-		if (best_split(w, w->perm, n, &tau) >= reach &&
-		    ++b > allowed)
+		bg += step_stat(w->perm, n, o->min_segment, &tau) >= reach_g;
+		if (b <= allowed && best_split(w, w->perm, n, &tau) >= reach)
+			b++;
+		if (b > allowed && bg > allowed)
 			break;
 	}
+	*p_step = (1 + bg) / total;
 	return (1 + b) / total;
 }
 
-/* Search [lo, hi); significant splits go to w->cp, then both halves. */
+/* Search [lo, hi); significant splits go to w->cp, then both halves. Two
+ * statistics are tested on the same shuffles: the energy split (which sees
+ * a step that returns, any change of distribution) and the step fit (the
+ * likelihood ratio of one level shift, which sees a small shift in noise
+ * better: a 2% step at CV 2.5% with 8 sweeps on one side, which the energy
+ * statistic misses). The split is kept when either reaches max_p; p is the
+ * smaller, at the energy's location when it is significant, else the step
+ * fit's. */
 static void bisect(struct cp_work *w, size_t lo, size_t hi)
 {
-	size_t n = hi - lo, tau = 0;
-	double q, p;
+	size_t n = hi - lo, tau = 0, tau_g = 0;
+	double q, g, p, pg;
 
 	if (n < 2 * w->o->min_segment)
 		return;
 	q = best_split(w, w->x + lo, n, &tau);
-	p = perm_p(w, lo, hi, q);
-	if (p > w->o->max_p)
+	g = step_stat(w->x + lo, n, w->o->min_segment, &tau_g);
+	p = perm_p(w, lo, hi, q, g, &pg);
+	if (p > w->o->max_p && pg > w->o->max_p)
 		return;
+	if (p > w->o->max_p) {
+		tau = tau_g;
+		p = pg;
+	}
 	w->cp[w->ncp++] = (struct changepoint){ .index = lo + tau, .p = p, .q = q };
 	bisect(w, lo, lo + tau);
 	bisect(w, lo + tau, hi);
+}
+
+/* The split of [lo, hi) that a step of two levels fits best: largest
+ * m k / (m + k) (mean left - mean right)^2, the drop in squared error (the
+ * Gaussian likelihood ratio of one step), each side at least min_segment.
+ * Used where E-Divisive said there is a step, to say exactly where: its
+ * energy statistic weighs every pair of values alike and, near a small
+ * step in noise, often peaks a sweep or two off; the step fit is what a
+ * likelihood search over the location does. Searched within `reach` of
+ * the E-Divisive location, so a far outlier cannot move it. */
+static size_t step_fit(const double *x, size_t lo, size_t hi, size_t at, size_t ms, size_t reach)
+{
+	double total = 0, left = 0, best = -1;
+	size_t from = at > lo + ms + reach ? at - reach : lo + ms;
+	size_t to = at + reach + ms < hi ? at + reach : hi - ms;
+	size_t tau = at;
+
+	for (size_t i = lo; i < hi; i++)
+		total += x[i];
+	for (size_t i = lo; i < from; i++)
+		left += x[i];
+	for (size_t t = from; t <= to; t++) {
+		double m = (double)(t - lo), k = (double)(hi - t);
+		double d = left / m - (total - left) / k, g = m * k / (m + k) * d * d;
+
+		if (g > best) {
+			best = g;
+			tau = t;
+		}
+		left += x[t];
+	}
+	return tau;
+}
+
+/* Each change point moved to its best step fit between its neighbours,
+ * in turn until none moves (a few passes: each move only raises the fit). */
+static void refine(struct cp_work *w, size_t n)
+{
+	size_t ms = w->o->min_segment;
+
+	for (int pass = 0; pass < 8; pass++) {
+		int moved = 0;
+
+		for (size_t i = 0; i < w->ncp; i++) {
+			size_t lo = i ? w->cp[i - 1].index : 0;
+			size_t hi = i + 1 < w->ncp ? w->cp[i + 1].index : n;
+			size_t t = step_fit(w->x, lo, hi, w->cp[i].index, ms, CP_REFINE_REACH);
+
+			moved |= t != w->cp[i].index;
+			w->cp[i].index = t;
+		}
+		if (!moved)
+			return;
+	}
 }
 
 static int cmp_index(const void *a, const void *b)
@@ -282,6 +378,7 @@ int cp_find(const double *x, size_t n, const struct cp_opts *o,
 	reciprocals(&w, n);
 	bisect(&w, 0, n);
 	qsort(w.cp, w.ncp, sizeof(*w.cp), cmp_index);
+	refine(&w, n);
 	if (prune(&w, n, e) < 0)
 		goto out;
 	if (w.ncp) {

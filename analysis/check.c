@@ -95,7 +95,9 @@ static int compare_items(struct check *ck, struct herr *err)
 	return 0;
 }
 
-/* Worse than 1 by more than the threshold, in the metric's direction. */
+/* Worse than 1 by more than the threshold, in the metric's direction; a
+ * metric without one (gated only when a section names it) is "worse" by
+ * moving either way. */
 static int beyond(const struct comparison *c, double t)
 {
 	if (isnan(c->ratio))
@@ -104,7 +106,7 @@ static int beyond(const struct comparison *c, double t)
 		return c->ratio > 1 + t;
 	if (c->better == BETTER_HIGHER)
 		return c->ratio < 1 - t;
-	return 0;
+	return c->ratio > 1 + t || c->ratio < 1 - t;
 }
 
 static enum check_outcome gate(const struct check_item *it)
@@ -115,8 +117,8 @@ static enum check_outcome gate(const struct check_item *it)
 	case VERDICT_WORSE: return beyond(&it->c, it->th.regression) ? CK_FAIL : CK_PASS;
 	case VERDICT_BETTER: return CK_IMPROVED;
 	case VERDICT_INCONCLUSIVE: return CK_INCONCLUSIVE;
-	case VERDICT_NO_DIFFERENCE:
-	case VERDICT_CHANGED: break;
+	case VERDICT_CHANGED: return beyond(&it->c, it->th.regression) ? CK_FAIL : CK_PASS;
+	case VERDICT_NO_DIFFERENCE: break;
 	}
 	return CK_PASS;
 }
@@ -127,8 +129,13 @@ static void decide(struct check *ck)
 		struct check_item *it = &ck->items[k];
 		const struct rpt_row *row = &ck->r.rows[it->row];
 
-		it->gated = it->th.gate && !row->emulated;
-		it->why_ungated = !it->th.gate ? "gate = no" : row->emulated ? "emulated target" : NULL;
+		/* No better direction: informational (more huge pages is fewer
+		 * TLB misses and maybe more footprint) unless a section names it. */
+		int informational = row->better == BETTER_NONE && !it->th.gate_named;
+
+		it->gated = it->th.gate && !row->emulated && !informational;
+		it->why_ungated = !it->th.gate ? "gate = no" : row->emulated ? "emulated target"
+				: informational ? "no better direction" : NULL;
 		it->outcome = gate(it);
 		ck->count[it->outcome]++;
 	}
@@ -175,6 +182,37 @@ int check_failed(const struct check *ck)
 	return ck->count[CK_FAIL] || (ck->o.inconclusive_fail && ck->count[CK_INCONCLUSIVE]);
 }
 
+/* ---- --rerun ---- */
+
+/* The item is a comparison of that candidate plan cell. */
+static int of_cell(const struct check *ck, const struct check_item *it, size_t cell,
+		   const char *variant)
+{
+	const struct report *r = &ck->r;
+
+	return r->nsweeps == 2 && cell < r->ncells[1] && r->cell_group[1][cell] == r->rows[it->row].group &&
+	       !strcmp(r->cols[it->ccol].name, variant);
+}
+
+int check_cell_inconclusive(const struct check *ck, size_t cell, const char *variant)
+{
+	for (size_t k = 0; k < ck->nitems; k++)
+		if (ck->items[k].outcome == CK_INCONCLUSIVE && of_cell(ck, &ck->items[k], cell, variant))
+			return 1;
+	return 0;
+}
+
+void check_note_rerun(struct check *ck, size_t cell, const char *variant, size_t added)
+{
+	if (!added)
+		return;
+	ck->rerun_runs += added;
+	ck->rerun_cells++;
+	for (size_t k = 0; k < ck->nitems; k++)
+		if (of_cell(ck, &ck->items[k], cell, variant))
+			ck->items[k].added += added;
+}
+
 /* ---- pieces ---- */
 
 const char *check_group_label(const struct check *ck, const struct check_item *it)
@@ -213,6 +251,20 @@ void check_item_figures(const struct check *ck, const struct check_item *it, cha
 	fmt_q(it->c.q, q, sizeof(q));
 	snprintf(out, n, "baseline %s, candidate %s, ratio %s [%s, %s], q %s, threshold %g%% (%s)",
 		 b, c, ra, lo, hi, q, it->th.regression * 100, it->th.regression_from);
+	if (it->added && strlen(out) + 1 < n)
+		snprintf(out + strlen(out), n - strlen(out), ", %zu candidate run%s added by --rerun",
+			 it->added, it->added == 1 ? "" : "s");
+}
+
+/* "rerun: 6 runs added to 2 inconclusive cells (--rerun 4)", or NULL. */
+static const char *rerun_line(const struct check *ck, char *out, size_t n)
+{
+	if (!ck->rerun)
+		return NULL;
+	snprintf(out, n, "rerun: %zu run%s added to %zu inconclusive cell%s (--rerun %d: up to %d a cell)",
+		 ck->rerun_runs, ck->rerun_runs == 1 ? "" : "s", ck->rerun_cells,
+		 ck->rerun_cells == 1 ? "" : "s", ck->rerun, ck->rerun);
+	return out;
 }
 
 /* ---- text ---- */
@@ -262,7 +314,10 @@ static void text_list(const struct check *ck, FILE *out, enum check_outcome k, c
 		last = check_group_label(ck, it);
 		check_item_name(ck, it, name, sizeof(name));
 		snprintf(lead, sizeof(lead), "    %s:", name);
-		if (k == CK_INCONCLUSIVE)
+		if (k == CK_INCONCLUSIVE && it->added) {
+			snprintf(fig, sizeof(fig), "%s (%zu runs added by --rerun)", it->c.reason, it->added);
+			wrap(out, lead, fig, 6);
+		} else if (k == CK_INCONCLUSIVE)
 			wrap(out, lead, it->c.reason, 6);
 		else {
 			check_item_figures(ck, it, fig, sizeof(fig));
@@ -281,6 +336,8 @@ int check_text(const struct check *ck, FILE *out, struct herr *err)
 	wrap(out, "", line, 2);
 	snprintf(line, sizeof(line), "thresholds: %s", ck->o.th->file ? ck->o.th->file : "built in");
 	wrap(out, "", line, 2);
+	if (rerun_line(ck, line, sizeof(line)))
+		wrap(out, "", line, 2);
 	text_list(ck, out, CK_FAIL, "FAILED: worse beyond the threshold");
 	text_list(ck, out, CK_IMPROVED, "improved");
 	text_list(ck, out, CK_INCONCLUSIVE, ck->o.inconclusive_fail ? "FAILED: inconclusive"
@@ -333,6 +390,7 @@ static json_t *item_json(const struct check *ck, const struct check_item *it)
 	json_object_set_new(o, "noise_floor", json_real(it->th.noise_floor));
 	json_object_set_new(o, "noise_floor_from", json_string(it->th.noise_floor_from));
 	json_object_set_new(o, "reason", json_string(it->c.reason));
+	json_object_set_new(o, "runs_added", json_integer((json_int_t)it->added));
 	return o;
 }
 
@@ -356,6 +414,10 @@ int check_json(const struct check *ck, FILE *out, struct herr *err)
 		json_object_set_new(counts, check_outcome_name((enum check_outcome)k),
 				    json_integer((json_int_t)ck->count[k]));
 	json_object_set_new(root, "counts", counts);
+	if (ck->rerun)
+		json_object_set_new(root, "rerun", json_pack("{s:i, s:I, s:I}", "max", ck->rerun,
+							     "runs_added", (json_int_t)ck->rerun_runs,
+							     "cells", (json_int_t)ck->rerun_cells));
 	for (size_t i = 0; i < ck->nitems; i++)
 		json_array_append_new(items, item_json(ck, &ck->items[i]));
 	json_object_set_new(root, "items", items);
@@ -439,6 +501,11 @@ int check_junit(const struct check *ck, FILE *out, struct herr *err)
 	fputs("  <testsuite name=\"", out);
 	xml(out, title);
 	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\">\n", tests, fails, skipped);
+	if (ck->rerun)
+		fprintf(out, "    <properties>\n      <property name=\"rerun\" value=\"%d\"/>\n"
+			"      <property name=\"rerun.runs_added\" value=\"%zu\"/>\n"
+			"      <property name=\"rerun.cells\" value=\"%zu\"/>\n    </properties>\n",
+			ck->rerun, ck->rerun_runs, ck->rerun_cells);
 	for (size_t i = 0; i < ck->nitems; i++)
 		if (ck->items[i].gated)
 			junit_case(ck, &ck->items[i], out);

@@ -38,6 +38,7 @@ struct check_item {
 	int gated;
 	const char *why_ungated;	/* "gate = no" or "emulated"; NULL when gated */
 	enum check_outcome outcome;
+	size_t added;			/* runs --rerun added to its candidate cell */
 };
 
 struct check {
@@ -46,6 +47,8 @@ struct check {
 	struct check_item *items;
 	size_t nitems;
 	size_t count[5];		/* per outcome */
+	int rerun;			/* --rerun N (0: not asked) */
+	size_t rerun_runs, rerun_cells;	/* runs it added, to how many cells */
 };
 
 /* Build (taking the two rows: baseline, then candidate; freed on error).
@@ -58,6 +61,12 @@ void check_free(struct check *ck);
  * inconclusive_fail), 0 when it passes. */
 int check_failed(const struct check *ck);
 const char *check_outcome_name(enum check_outcome k);
+
+/* --rerun: 1 when the candidate's plan cell `cell` (variant named variant)
+ * has a gated inconclusive comparison, which more runs may decide. */
+int check_cell_inconclusive(const struct check *ck, size_t cell, const char *variant);
+/* --rerun: that cell got added more runs; the formats say so. */
+void check_note_rerun(struct check *ck, size_t cell, const char *variant, size_t added);
 
 /* Text (80 columns): failures first with figures, then improvements,
  * inconclusive ones, then counts. */

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/history.h"
 #include "analysis/report.h"
+#include "measure/metric_table.h"
 #include "targets/target.h"
 
 /* The metrics a report shows unless --metrics says otherwise: every
@@ -138,6 +140,7 @@ static size_t add_group(struct report *r, char *label, json_t *cell)
 {
 	struct rpt_group *g = realloc(r->groups, (r->ngroups + 1) * sizeof(*g));
 	json_t *size = json_object_get(json_object_get(cell, "effective"), "size");
+	char *eff;
 
 	if (!g)
 		return (size_t)-1;
@@ -145,6 +148,9 @@ static size_t add_group(struct report *r, char *label, json_t *cell)
 	g = &r->groups[r->ngroups];
 	memset(g, 0, sizeof(*g));
 	g->label = label;
+	if ((eff = json_dumps(json_object_get(cell, "effective") ?: json_object_get(cell, "params"), JSON_COMPACT)))
+		g->effective = history_params_key(eff);
+	free(eff);
 	snprintf(g->workload, sizeof(g->workload), "%s",
 		 json_string_value(json_object_get(cell, "workload")) ?: "");
 	snprintf(g->program, sizeof(g->program), "%s",
@@ -239,6 +245,16 @@ static enum metric_better better_of(const char *s)
 	return !strcmp(s, "lower") ? BETTER_LOWER : !strcmp(s, "higher") ? BETTER_HIGHER : BETTER_NONE;
 }
 
+/* The table's direction for a metric the harness measures, so that a
+ * database written before the table changed its mind (mem.AnonHugePages_peak
+ * was "lower") reads as today; a workload's result keeps what it reported. */
+static enum metric_better row_better(const struct store_report_metric *m)
+{
+	const struct metric_def *d = strcmp(m->scope, "workload") ? metric_def_find(m->name) : NULL;
+
+	return d ? d->better : better_of(m->better);
+}
+
 static enum metric_scope scope_of(const char *s)
 {
 	return !strcmp(s, "region") ? SCOPE_REGION : !strcmp(s, "workload") ? SCOPE_WORKLOAD
@@ -277,7 +293,7 @@ static size_t add_row(struct builder *b, size_t group, const struct store_report
 	g->scope = scope_of(m->scope);
 	snprintf(g->unit, sizeof(g->unit), "%s", m->unit);
 	g->kind = kind_of(m->kind);
-	g->better = better_of(m->better);
+	g->better = row_better(m);
 	k = key_index(m->name);
 	g->order = g->scope == SCOPE_WORKLOAD ? (int)r->nrows : k >= 0 ? 1000000 + k : 2000000 + (int)r->nrows;
 	if (!strcmp(m->name, PAGE_SIZE_ROW))
@@ -776,6 +792,7 @@ void report_free(struct report *r)
 	free(r->rows);
 	for (size_t g = 0; g < r->ngroups; g++) {
 		free(r->groups[g].label);
+		free(r->groups[g].effective);
 		free(r->groups[g].ok);
 		free(r->groups[g].failed);
 		free(r->groups[g].sample_run);

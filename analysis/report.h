@@ -40,6 +40,7 @@ struct rpt_col {
 /* A workload and parameter set, across the variants. */
 struct rpt_group {
 	char *label;		/* "gups size=64m updates=2000000" */
+	char *effective;	/* every effective parameter, canonical JSON (history_params_key) */
 	char workload[64], program[64];
 	double size;		/* the effective size parameter (bytes); NaN when none */
 	size_t *ok, *failed;	/* runs per column */

@@ -8,13 +8,17 @@
  * Charts: per shown metric, a bar per variant with the 95% CI of the
  * median as whiskers; ptrchase latency over working-set size per variant
  * (log x); RSS and page-table bytes over time per variant, from the stored
- * samples of one run per variant (its first ok run). */
+ * samples of one run per variant (its first ok run); and where the
+ * database holds HIST_MIN_SWEEPS or more sweeps of a shown cell, its history
+ * per gated metric (one with a better direction), one line per variant,
+ * with the change points of `harness history` marked. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/history.h"
 #include "analysis/report.h"
 #include "core/fileio.h"
 #include "core/proc.h"
@@ -217,6 +221,152 @@ static int series_chart(struct html *h, size_t g, const char *series, const char
 	return 0;
 }
 
+/* ---- history ---- */
+
+#define HIST_MIN_SWEEPS 3
+#define CP_COLOUR "#c00000"
+
+static const char *scope_name(enum metric_scope s)
+{
+	return s == SCOPE_REGION ? "region" : s == SCOPE_WORKLOAD ? "workload" : "process";
+}
+
+/* The series of the report's variants for row (its group's cell and
+ * scope) in hs; which[c] per column, NULL when none or too short. */
+static size_t match_series(const struct report *r, const struct rpt_row *row, const struct history *hs,
+			   const struct hist_series **which)
+{
+	const struct rpt_group *g = &r->groups[row->group];
+	size_t found = 0;
+
+	for (size_t c = 0; c < r->ncols; c++) {
+		which[c] = NULL;
+		for (size_t i = 0; g->effective && i < hs->n && !r->cols[c].skipped; i++) {
+			const struct hist_series *s = &hs->s[i];
+			int dup = 0;
+
+			for (size_t d = 0; d < c; d++)	/* two sweeps' columns of one variant */
+				dup |= which[d] == s;
+			if (!dup && s->n >= HIST_MIN_SWEEPS && !strcmp(s->variant, r->cols[c].name) &&
+			    !strcmp(s->scope, scope_name(row->scope)) && !strcmp(s->params_key, g->effective)) {
+				which[c] = s;
+				found++;
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+/* Change points as dashed verticals just before the first sweep after
+ * each, labelled with the step; red points on the line. */
+static void mark_changes(struct html *h, const struct hist_series *s, size_t c, const char *who,
+			 size_t *nlabel)
+{
+	fprintf(h->gp, "$hc%zu << EOD\n", c);
+	for (size_t k = 0; k < s->ncp; k++) {
+		size_t j = s->cp[k].index;
+
+		fprintf(h->gp, "%zu %.10g\n", j, s->p[j].median);
+	}
+	fprintf(h->gp, "EOD\n");
+	for (size_t k = 0; k < s->ncp; k++) {
+		double x = (double)s->cp[k].index - 0.5;
+
+		fprintf(h->gp, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 1.5 lc rgb '%s'\n", x, x,
+			CP_COLOUR);
+		size_t n = ++*nlabel;
+
+		fprintf(h->gp, "set label %zu '%s%+.1f%%' at %g, graph %g right offset -0.3,0 tc rgb '%s'\n",
+			n, who, 100 * s->cp[k].magnitude, x, 0.95 - 0.06 * (double)((n - 1) % 4), CP_COLOUR);
+	}
+}
+
+static int history_chart(struct html *h, const struct rpt_row *row, const struct hist_series **which)
+{
+	const struct report *r = h->r;
+	char label[160], title[400], unit[64];
+	size_t nlabel = 0, ncp = 0, most = 0, lines = 0;
+	int first = 1, keyed = 0;
+
+	for (size_t c = 0; c < r->ncols; c++)
+		lines += which[c] != NULL;
+	for (size_t c = 0; c < r->ncols; c++) {
+		char who[80] = "";
+
+		if (!which[c])
+			continue;
+		if (lines > 1) {	/* whose step: "a -10.0%" */
+			safe(r->cols[c].name, label, sizeof(label));
+			snprintf(who, sizeof(who), "%.60s ", label);
+		}
+		fprintf(h->gp, "$h%zu << EOD\n", c);
+		for (size_t j = 0; j < which[c]->n; j++)
+			fprintf(h->gp, "%zu %.10g\n", j, which[c]->p[j].median);
+		fprintf(h->gp, "EOD\n");
+		mark_changes(h, which[c], c, who, &nlabel);
+		ncp += which[c]->ncp;
+		most = which[c]->n > most ? which[c]->n : most;
+	}
+	report_row_label(row, label, sizeof(label));
+	snprintf(title, sizeof(title), "%s: %s history (%zu sweeps, %zu change point%s marked)",
+		 r->groups[row->group].label, label, most, ncp, ncp == 1 ? "" : "s");
+	if (chart_begin(h, title))
+		return -1;
+	safe(row->unit, unit, sizeof(unit));
+	fprintf(h->gp, "set xrange [-0.5:%zu.5]\nset yrange [*:*]\nset xlabel 'sweep, oldest first'\n"
+		"set ylabel 'median (%s)'\nplot ", most - 1, unit);
+	for (size_t c = 0; c < r->ncols; c++) {
+		if (!which[c])
+			continue;
+		safe(r->cols[c].name, label, sizeof(label));
+		fprintf(h->gp, "%s$h%zu using 1:2 with linespoints pt 7 ps 0.5 title '%s'", first ? "" : ", ", c,
+			label);
+		if (which[c]->ncp)	/* one key entry for the marks */
+			fprintf(h->gp, ", $hc%zu using 1:2 with points pt 6 ps 1.8 lw 2 lc rgb '%s' %s", c,
+				CP_COLOUR, keyed++ ? "notitle" : "title 'change point'");
+		first = 0;
+	}
+	fprintf(h->gp, "\nunset arrow\nunset label\nset xlabel ''\n");
+	return 0;
+}
+
+/* Every shown row with a better direction (what the gate gates) whose
+ * cell has a history: one load per workload and metric. */
+static int history_charts(struct html *h)
+{
+	const struct report *r = h->r;
+	const struct hist_series **which = calloc(r->ncols + 1, sizeof(*which));
+	unsigned char *done = calloc(r->nrows + 1, 1);
+	int rc = which && done ? 0 : herr_set(h->err, EXIT_RUNTIME, "out of memory");
+
+	for (size_t i = report_next_row(r, (size_t)-1); !rc && i < r->nrows; i = report_next_row(r, i)) {
+		const struct rpt_row *row = &r->rows[i];
+		const char *wl = r->groups[row->group].workload;
+		struct store_history_filter f = { row->name, wl, NULL, NULL };
+		struct history hs;
+
+		if (done[i] || row->better == BETTER_NONE || row->emulated)
+			continue;
+		if ((rc = history_load(r->st, &f, &hs, h->err)))
+			break;
+		/* Every shown row of this workload and metric, from this load. */
+		for (size_t j = i; !rc && j < r->nrows; j = report_next_row(r, j)) {
+			const struct rpt_row *o = &r->rows[j];
+
+			if (done[j] || strcmp(o->name, row->name) || strcmp(r->groups[o->group].workload, wl))
+				continue;
+			done[j] = 1;
+			if (match_series(r, o, &hs, which))
+				rc = history_chart(h, o, which);
+		}
+		history_free(&hs);
+	}
+	free(which);
+	free(done);
+	return rc;
+}
+
 static int write_script(struct html *h)
 {
 	fprintf(h->gp, "set terminal svg size 640,360 dynamic noenhanced font 'sans,11'\n"
@@ -228,7 +378,7 @@ static int write_script(struct html *h)
 	for (size_t g = 0; g < h->r->ngroups; g++)
 		if (series_chart(h, g, "mem.Rss", "RSS") || series_chart(h, g, "mem.VmPTE", "page-table bytes"))
 			return -1;
-	if (bar_charts(h))
+	if (bar_charts(h) || history_charts(h))
 		return -1;
 	return ferror(h->gp) ? -1 : 0;
 }

@@ -379,5 +379,6 @@ void thresholds_for(const struct thresholds *t, const char *workload, const char
 	from(t, s, 1, out->noise_floor_from, sizeof(out->noise_floor_from));
 	s = source_of(t, 2, workload, metric, kind);
 	out->gate = s ? s->gate : THRESHOLD_GATE_DEFAULT;
+	out->gate_named = s && (s->scope == TH_METRIC || s->scope == TH_WORKLOAD_METRIC);
 	from(t, s, 2, out->gate_from, sizeof(out->gate_from));
 }

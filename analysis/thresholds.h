@@ -64,6 +64,7 @@ struct threshold {
 	double regression;	/* relative: 0.03 is 3% */
 	double noise_floor;
 	int gate;
+	int gate_named;		/* gate set by a section naming the metric ([metric P], [workload W metric P]) */
 	char regression_from[280], noise_floor_from[280], gate_from[280];
 };
 

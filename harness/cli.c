@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sweep/plan.h"
 #include "targets/target.h"
 
 /* Every option a command takes: its own, then (with_targets) each
@@ -267,6 +268,23 @@ int cli_check_target_opts(const struct cmd_ctx *ctx, const struct target_ops *t,
 			return herr_set(err, EXIT_USAGE, "%s: --%s is an option of target %s; %s",
 					ctx->cmd->name, ctx->target_given[i], targets[i]->name, what);
 	return 0;
+}
+
+int cli_plan_target_opts(const struct cmd_ctx *ctx, const struct sweep_plan *p, const void **opts,
+			 struct herr *err)
+{
+	char what[200];
+
+	if (p->spec.target_line)
+		snprintf(what, sizeof(what), "this sweep's target is %s (%s:%d)", p->target->name,
+			 p->spec.file, p->spec.target_line);
+	else
+		snprintf(what, sizeof(what), "this sweep's target is %s (%s names none)", p->target->name,
+			 p->spec.file);
+	if (cli_check_target_opts(ctx, p->target, what, err))
+		return -1;
+	*opts = cli_target_opts(ctx, p->target);
+	return p->target->check_opts ? p->target->check_opts(*opts, err) : 0;
 }
 
 static void help_options(const struct opt_spec *opts, size_t n, FILE *out)

@@ -90,6 +90,12 @@ const void *cli_target_opts(const struct cmd_ctx *ctx, const struct target_ops *
  * target is local"). */
 int cli_check_target_opts(const struct cmd_ctx *ctx, const struct target_ops *t,
 			  const char *what, struct herr *err);
+struct sweep_plan;
+/* The options of a planned sweep's target (*opts), checked before anything
+ * is written; another target's options would be ignored, so they are
+ * refused naming the sweep file's target line. */
+int cli_plan_target_opts(const struct cmd_ctx *ctx, const struct sweep_plan *p, const void **opts,
+			 struct herr *err);
 
 /* Parse and run one command; returns the exit code (main.c). */
 int run_command(const struct cmd_spec *cmd, int argc, char **argv);

@@ -1,9 +1,12 @@
 /* harness check --baseline SWEEP|TAG --candidate SWEEP|last: the
- * regression gate (analysis/check.c). Read-only: the store is opened
- * STORE_READ, no lock, no knob. Every input is checked (thresholds file,
- * --junit path, sweeps, cells in common) before anything is written; the
- * outputs are rendered in memory and written at the end. Exit 1 when the
- * gate fails, 0 when it passes, 2 on bad input. docs/ci.md. */
+ * regression gate (analysis/check.c). Read-only (STORE_READ, no lock, no
+ * knob) unless --rerun has an inconclusive cell to add runs to: then the
+ * candidate sweep is planned again from its stored file, the machine's knob
+ * lock taken as a sweep takes it, and the runs stored into the candidate
+ * (sweep/rerun.c). Every input is checked (thresholds file, --junit path,
+ * sweeps, cells in common) before anything is written; the outputs are
+ * rendered in memory and written at the end. Exit 1 when the gate fails, 0
+ * when it passes, 2 on bad input. docs/ci.md. */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -15,10 +18,13 @@
 
 #include "analysis/check.h"
 #include "cli.h"
+#include "core/signals.h"
 #include "store/store.h"
+#include "sweep/rerun.h"
 
 struct check_cmd_opts {
 	const char *db, *baseline, *candidate, *thresholds, *junit, *format, *inconclusive, *metrics;
+	long long rerun;
 };
 
 static const struct opt_spec check_opts[] = {
@@ -37,6 +43,9 @@ static const struct opt_spec check_opts[] = {
 		"what a gated inconclusive comparison does to the gate"),
 	OPT_STR("metrics", 'm', struct check_cmd_opts, metrics, "PATTERN", NULL,
 		"only metrics matching the glob (default: the report's key metrics)"),
+	OPT_NUM("rerun", 0, struct check_cmd_opts, rerun, "N", "0", 0, 1000,
+		"add up to N repetitions to each candidate cell with a gated inconclusive comparison, "
+		"in rounds, before deciding (runs the candidate's sweep file here; stored in it)"),
 };
 
 /* The shipped file: <bin>/../thresholds (the build tree) or
@@ -163,6 +172,122 @@ static int outputs(const struct check *ck, const struct check_cmd_opts *o, int j
 	return rc;
 }
 
+/* Build the check of the two sweeps by id (again, after a round). */
+static int build(struct store *st, const char *const ids[2], const struct check_opts *co,
+		 struct check *ck, struct herr *err)
+{
+	struct sweep_row *rows = calloc(2, sizeof(*rows));
+
+	if (!rows)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	if (store_sweep_get(st, ids[0], &rows[0], err) || store_sweep_get(st, ids[1], &rows[1], err)) {
+		store_sweep_rows_free(rows, 2);
+		return -1;
+	}
+	return check_build(ck, st, rows, co, err);	/* takes rows */
+}
+
+struct rerun {
+	struct sweep_exec x;
+	struct sweep_plan plan;
+	size_t *added;		/* per candidate cell */
+	unsigned char *want;
+};
+
+/* A round adds a quarter of N (at least 2) to every still inconclusive
+ * cell, so that a cell decided early stops costing runs. */
+static int rounds(struct rerun *rr, const char *const ids[2], const struct check_opts *co,
+		  int n, struct check *ck, struct herr *err)
+{
+	int left = n, step = n / 4 > 2 ? (n + 3) / 4 : 2;
+
+	while (left > 0) {
+		size_t nwant = 0;
+		int reps = left < step ? left : step;
+
+		for (size_t c = 0; c < rr->plan.ncells; c++) {
+			const char *v = rr->plan.spec.variants[rr->plan.cells[c].variant].name;
+
+			rr->want[c] = !rr->plan.skip[rr->plan.cells[c].variant] && check_cell_inconclusive(ck, c, v);
+			nwant += rr->want[c];
+		}
+		if (!nwant)
+			break;
+		if (!rr->x.quiet)
+			fprintf(stderr, "harness: check --rerun: %d more repetition%s of %zu inconclusive "
+				"cell%s of sweep %.8s\n", reps, reps == 1 ? "" : "s", nwant,
+				nwant == 1 ? "" : "s", ids[1]);
+		if (rerun_round(&rr->x, rr->want, reps, rr->added, err))
+			return -1;
+		left -= reps;
+		check_free(ck);
+		if (build(rr->x.st, ids, co, ck, err))
+			return -1;
+	}
+	return 0;
+}
+
+static void note_added(struct check *ck, const struct rerun *rr, int n)
+{
+	ck->rerun = n;
+	for (size_t c = 0; c < rr->plan.ncells; c++)
+		check_note_rerun(ck, c, rr->plan.spec.variants[rr->plan.cells[c].variant].name,
+				 rr->added[c]);
+}
+
+/* With the check built read-only and some gated comparison inconclusive:
+ * plan the candidate again and refuse what cannot be run here before the
+ * lock, then rounds under the lock on a writable store; ck is the check
+ * after the last round. On error ck is freed. */
+static int rerun(struct cmd_ctx *ctx, const struct check_opts *co, struct check *ck,
+		 struct herr *err)
+{
+	const struct check_cmd_opts *o = ctx->opts;
+	struct rerun rr = { .x = { .wait_s = -1, .journal = { .fd = -1, .machine_fd = -1 } } };
+	char id[2][37];
+	const char *const ids[2] = { id[0], id[1] };
+	struct store *st = NULL;
+	struct herr e = { 0 };
+	int rc;
+
+	memcpy(id[0], ck->r.sweeps[0].id, sizeof(id[0]));
+	memcpy(id[1], ck->r.sweeps[1].id, sizeof(id[1]));
+	if (rerun_plan(&ck->r.sweeps[1], &rr.plan, err)) {
+		check_free(ck);
+		return -1;
+	}
+	rr.x.plan = &rr.plan;
+	rr.x.sweep_id = id[1];
+	rr.added = calloc(rr.plan.ncells + 1, sizeof(*rr.added));
+	rr.want = calloc(rr.plan.ncells + 1, 1);
+	rc = rr.added && rr.want ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
+	if (!rc)
+		rc = cli_plan_target_opts(ctx, &rr.plan, &rr.x.target_opts, err);
+	if (!rc) {
+		signals_catch();	/* from the journal on: stop between runs, restore */
+		rc = sweep_lock(&rr.x, err);
+	}
+	if (!rc && !(rc = store_open(o->db, STORE_WRITE, &st, err))) {
+		rr.x.st = st;
+		rc = rounds(&rr, ids, co, (int)o->rerun, ck, err);
+	}
+	if (sweep_unlock(&rr.x, &e) && !rc)
+		rc = (*err = e, -1);
+	if (rc && rr.x.made)
+		herr_wrap(err, "check --rerun stopped; knobs restored; the %zu runs it added are stored in "
+			  "sweep %.8s", rr.x.made, id[1]);
+	if (rc == 0)
+		note_added(ck, &rr, (int)o->rerun);
+	else if (ck->items)
+		check_free(ck);
+	store_close(st);
+	free(rr.x.done);
+	free(rr.added);
+	free(rr.want);
+	plan_free(&rr.plan);
+	return rc;
+}
+
 static int run_check(struct cmd_ctx *ctx, struct herr *err)
 {
 	const struct check_cmd_opts *o = ctx->opts;
@@ -185,6 +310,14 @@ static int run_check(struct cmd_ctx *ctx, struct herr *err)
 	} else if ((rc = resolve(st, o, rows, err))) {
 		store_sweep_rows_free(rows, 2);
 	} else if (!(rc = check_build(&ck, st, rows, &co, err))) {	/* takes rows */
+		if (o->rerun && ck.count[CK_INCONCLUSIVE]) {
+			store_close(st);	/* the rounds write: a store of their own */
+			st = NULL;
+			if ((rc = rerun(ctx, &co, &ck, err)))
+				goto out;
+		} else {
+			ck.rerun = (int)o->rerun;
+		}
 		rc = outputs(&ck, o, json, err);
 		if (!rc && check_failed(&ck)) {
 			err->code = EXIT_FINDING;
@@ -192,6 +325,7 @@ static int run_check(struct cmd_ctx *ctx, struct herr *err)
 		}
 		check_free(&ck);
 	}
+out:
 	store_close(st);
 	thresholds_free(&th);
 	return rc;
@@ -208,15 +342,22 @@ const struct cmd_spec cmd_check = {
 		"check, the noise floor of the thresholds file). A gated metric fails when its\n"
 		"verdict is worse and the ratio is worse than 1 by more than its regression\n"
 		"threshold. Improvements are listed and never fail. Read-only: no lock, nothing\n"
-		"written but the --junit file.\n"
+		"written but the --junit file, unless --rerun N finds a gated inconclusive\n"
+		"comparison: then the candidate's sweep file (stored with it) is planned again on\n"
+		"this machine, which must be the machine and kernel it ran on, and up to N more\n"
+		"repetitions of each such cell run in rounds through the sweep's target under the\n"
+		"knob lock, stored as runs of the candidate, the check decided again after each\n"
+		"round; the outputs say how many runs were added. The target's options apply.\n"
 		"\n"
 		"Exit status: 0 the gate passes; 1 a regression (or, with --inconclusive fail,\n"
 		"an inconclusive gated comparison); 2 bad input: an unknown sweep or tag, no cell\n"
-		"in common, a thresholds file with errors, an unwritable --junit path. See\n"
-		"docs/ci.md.",
+		"in common, a thresholds file with errors, an unwritable --junit path, --rerun of a\n"
+		"candidate another machine or kernel ran; 3 --rerun interrupted or failed (the runs\n"
+		"it added are kept, the knobs restored). See docs/ci.md.",
 	.opts = check_opts,
 	.nopts = sizeof(check_opts) / sizeof(check_opts[0]),
 	.opts_size = sizeof(struct check_cmd_opts),
+	.with_targets = 1,
 	.min_args = 0,
 	.max_args = 0,
 	.run = run_check,

@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/changepoint.h"
-#include "analysis/stats.h"
+#include "analysis/history.h"
 #include "cli.h"
 #include "store/store.h"
 
@@ -29,163 +28,20 @@ static const struct opt_spec history_opts[] = {
 	OPT_STR("format", 'f', struct history_opts, format, "FORMAT", "text", "text or json"),
 };
 
-struct point {
-	char sweep_id[37], name[64], created[32], tags[128];
-	double *v;
-	size_t n, cap;
-	double median;
-};
-
-struct series {
-	char *workload, *params, *variant, *scope;
-	char unit[24];
-	struct point *p;
-	size_t n, cap;
-	struct changepoint *cp;
-	size_t ncp;
-};
-
-struct hist {
-	struct series *s;
-	size_t n, cap;
-};
-
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *g;
-
-	if (need <= *cap)
-		return p;
-	while (ncap < need)
-		ncap *= 2;
-	if (!(g = realloc(p, ncap * size)))
-		return NULL;
-	memset((char *)g + *cap * size, 0, (ncap - *cap) * size);
-	*cap = ncap;
-	return g;
-}
-
-static struct series *find_series(struct hist *h, const struct store_history_value *v)
-{
-	struct series *s;
-	void *g;
-
-	for (size_t i = 0; i < h->n; i++) {
-		s = &h->s[i];
-		if (!strcmp(s->workload, v->workload) && !strcmp(s->params, v->params_json) &&
-		    !strcmp(s->variant, v->variant) && !strcmp(s->scope, v->scope))
-			return s;
-	}
-	if (!(g = grow(h->s, &h->cap, h->n + 1, sizeof(*h->s))))
-		return NULL;
-	h->s = g;
-	s = &h->s[h->n++];
-	s->workload = strdup(v->workload);
-	s->params = strdup(v->params_json);
-	s->variant = strdup(v->variant);
-	s->scope = strdup(v->scope);
-	snprintf(s->unit, sizeof(s->unit), "%s", v->unit);
-	return s->workload && s->params && s->variant && s->scope ? s : NULL;
-}
-
-static int take(void *user, const struct store_history_value *v)
-{
-	struct series *s = find_series(user, v);
-	struct point *p;
-	void *g;
-
-	if (!s)
-		return 1;
-	if (!s->n || strcmp(s->p[s->n - 1].sweep_id, v->sweep_id)) {
-		if (!(g = grow(s->p, &s->cap, s->n + 1, sizeof(*s->p))))
-			return 1;
-		s->p = g;
-		p = &s->p[s->n++];
-		snprintf(p->sweep_id, sizeof(p->sweep_id), "%s", v->sweep_id);
-		snprintf(p->name, sizeof(p->name), "%s", v->sweep_name);
-		snprintf(p->created, sizeof(p->created), "%s", v->created);
-		snprintf(p->tags, sizeof(p->tags), "%s", v->tags);
-	}
-	p = &s->p[s->n - 1];
-	if (!(g = grow(p->v, &p->cap, p->n + 1, sizeof(*p->v))))
-		return 1;
-	p->v = g;
-	p->v[p->n++] = v->value;
-	return 0;
-}
-
-static int analyse(struct series *s, struct herr *err)
-{
-	struct cp_opts o;
-	double *m = malloc((s->n ? s->n : 1) * sizeof(*m));
-
-	if (!m)
-		return herr_set(err, EXIT_RUNTIME, "out of memory");
-	for (size_t i = 0; i < s->n; i++) {
-		if (stats_median(s->p[i].v, s->p[i].n, &s->p[i].median, err))
-			return free(m), -1;
-		m[i] = s->p[i].median;
-	}
-	cp_opts_default(&o);
-	if (cp_find(m, s->n, &o, &s->cp, &s->ncp, err))
-		return free(m), -1;
-	free(m);
-	return 0;
-}
-
-static void hist_free(struct hist *h)
-{
-	for (size_t i = 0; i < h->n; i++) {
-		struct series *s = &h->s[i];
-
-		for (size_t j = 0; j < s->n; j++)
-			free(s->p[j].v);
-		free(s->p);
-		free(s->cp);
-		free(s->workload);
-		free(s->params);
-		free(s->variant);
-		free(s->scope);
-	}
-	free(h->s);
-}
-
-/* "gups {"size": "64m"} thp-always (region)" without the JSON noise. */
-static void series_label(const struct series *s, char *out, size_t n)
-{
-	char params[256] = "";
-	json_t *j = json_loads(s->params, 0, NULL);
-	const char *k;
-	json_t *v;
-	size_t off = 0;
-
-	json_object_foreach(j, k, v) {
-		char *txt = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, JSON_ENCODE_ANY);
-
-		if (txt && off < sizeof(params))
-			off += (size_t)snprintf(params + off, sizeof(params) - off, " %s=%s", k, txt);
-		free(txt);
-	}
-	json_decref(j);
-	snprintf(out, n, "%s%s, variant %s%s", s->workload, params, s->variant,
-		 !strcmp(s->scope, "region") ? " (region)" : "");
-}
-
-static void sweep_name(const struct point *p, char *out, size_t n)
+static void sweep_name(const struct hist_point *p, char *out, size_t n)
 {
 	snprintf(out, n, "%.8s %s%s%s%s", p->sweep_id, p->name, *p->tags ? " [" : "", p->tags,
 		 *p->tags ? "]" : "");
 }
 
-static void print_text(const struct hist *h, const char *metric)
+static void print_text(const struct history *h, const char *metric)
 {
 	char label[512], name[256];
 
 	for (size_t i = 0; i < h->n; i++) {
-		const struct series *s = &h->s[i];
+		const struct hist_series *s = &h->s[i];
 
-		series_label(s, label, sizeof(label));
+		history_series_label(s, label, sizeof(label));
 		printf("%s%s: %s, %zu sweeps\n", i ? "\n" : "", metric, label, s->n);
 		for (size_t j = 0; j < s->n; j++) {
 			int cp = 0;
@@ -211,7 +67,7 @@ static json_t *num(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *series_json(const struct series *s)
+static json_t *series_json(const struct hist_series *s)
 {
 	json_t *o = json_object(), *pts = json_array(), *cps = json_array();
 
@@ -226,7 +82,7 @@ static json_t *series_json(const struct series *s)
 						     s->p[j].tags, "created", s->p[j].created, "runs",
 						     (json_int_t)s->p[j].n, "median", num(s->p[j].median)));
 	for (size_t c = 0; c < s->ncp; c++) {
-		const struct point *p = &s->p[s->cp[c].index];
+		const struct hist_point *p = &s->p[s->cp[c].index];
 
 		json_array_append_new(cps, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "index",
 						     (json_int_t)s->cp[c].index, "sweep", p->sweep_id,
@@ -239,7 +95,7 @@ static json_t *series_json(const struct series *s)
 	return o;
 }
 
-static void print_json(const struct hist *h, const char *metric)
+static void print_json(const struct history *h, const char *metric)
 {
 	json_t *root = json_object(), *arr = json_array();
 
@@ -256,7 +112,7 @@ static int run_history(struct cmd_ctx *ctx, struct herr *err)
 {
 	const struct history_opts *o = ctx->opts;
 	struct store_history_filter f = { o->metric, o->workload, o->variant, o->machine };
-	struct hist h = { 0 };
+	struct history h;
 	struct store *st;
 	int rc;
 
@@ -266,20 +122,20 @@ static int run_history(struct cmd_ctx *ctx, struct herr *err)
 		return herr_set(err, EXIT_USAGE, "--format %s: text or json", o->format);
 	if (store_open(o->db, STORE_READ, &st, err))
 		return -1;
-	rc = store_history(st, &f, take, &h, err);
+	rc = history_load(st, &f, &h, err);
 	store_close(st);
+	if (rc)
+		return -1;
 	if (!rc && !h.n)
 		rc = herr_set(err, EXIT_USAGE, "history: no stored value of %s%s%s%s%s%s%s in %s", o->metric,
 			      o->workload ? " for workload " : "", o->workload ? o->workload : "",
 			      o->variant ? " variant " : "", o->variant ? o->variant : "",
 			      o->machine ? " on " : "", o->machine ? o->machine : "", o->db);
-	for (size_t i = 0; !rc && i < h.n; i++)
-		rc = analyse(&h.s[i], err);
 	if (!rc && !strcmp(o->format, "json"))
 		print_json(&h, o->metric);
 	else if (!rc)
 		print_text(&h, o->metric);
-	hist_free(&h);
+	history_free(&h);
 	return rc;
 }
 

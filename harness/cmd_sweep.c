@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "measure/sysinfo.h"
 #include "core/signals.h"
 #include "core/runner.h"
 #include "store/store.h"
@@ -129,43 +128,6 @@ static double estimate(struct sweep_plan *p, const void *topts, struct store *st
 	return est + (guessed ? 0 : prep);
 }
 
-/* A sweep's identity beside its file's content: the machine, and the
- * running kernel when the target runs on it. */
-static int identity(const struct sweep_plan *p, struct sweep_row *key, struct herr *err)
-{
-	struct machine_info mi;
-	struct kernel_info ki;
-
-	memset(key, 0, sizeof(*key));
-	snprintf(key->file_hash, sizeof(key->file_hash), "%s", p->spec.hash);
-	if (sysinfo_collect(&mi, &ki, err))
-		return -1;
-	snprintf(key->machine_id, sizeof(key->machine_id), "%s", mi.id);
-	if (target_on_host_kernel(p->target)) {
-		snprintf(key->kernel_id, sizeof(key->kernel_id), "%s", ki.id);
-		snprintf(key->kernel_release, sizeof(key->kernel_release), "%s", ki.release);
-	}
-	sysinfo_free(&mi, &ki);
-	return 0;
-}
-
-/* --resume of a sweep another kernel or machine ran would mix two in one
- * comparison. */
-static int check_resumable(const struct sweep_row *row, const struct sweep_row *key,
-			   struct herr *err)
-{
-	if (*row->machine_id && strcmp(row->machine_id, key->machine_id))
-		return herr_set(err, EXIT_USAGE, "sweep %s ran on another machine (%s; this one is %s): "
-				"resuming it here would mix two machines in one comparison; run its "
-				"file with --new", row->id, row->machine_id, key->machine_id);
-	if (*row->kernel_id && strcmp(row->kernel_id, key->kernel_id))
-		return herr_set(err, EXIT_USAGE, "sweep %s ran on kernel %s (id %s); this machine now runs "
-				"%s (id %s): resuming it would mix two kernels in one comparison; run its "
-				"file with --new", row->id, row->kernel_release, row->kernel_id,
-				key->kernel_release, key->kernel_id);
-	return 0;
-}
-
 static int dry_run(struct sweep_plan *p, const void *topts, struct store *st, const char *db_path,
 		   const struct sweep_row *key)
 {
@@ -221,7 +183,7 @@ static int pick_sweep(struct cmd_ctx *ctx, struct store *st, const struct sweep_
 	int found;
 
 	if (O(ctx)->resume) {
-		if (check_resumable(row, key, err))
+		if (sweep_same_place(row, key, "resuming it", err))
 			return -1;
 		if (!strcmp(row->status, "complete")) {
 			fprintf(stderr, "harness: sweep %s is complete (%lld runs); its results follow\n",
@@ -370,25 +332,6 @@ static int open_store(struct cmd_ctx *ctx, enum store_mode mode, struct store **
 	return store_open(db, mode, st, err);
 }
 
-/* The options of the sweep's target, checked before anything is written;
- * another target's options would be ignored, so they are refused. */
-static int target_options(const struct cmd_ctx *ctx, const struct sweep_plan *p,
-			  struct sweep_exec *x, struct herr *err)
-{
-	char what[200];
-
-	if (p->spec.target_line)
-		snprintf(what, sizeof(what), "this sweep's target is %s (%s:%d)", p->target->name,
-			 p->spec.file, p->spec.target_line);
-	else
-		snprintf(what, sizeof(what), "this sweep's target is %s (%s names none)", p->target->name,
-			 p->spec.file);
-	if (cli_check_target_opts(ctx, p->target, what, err))
-		return -1;
-	x->target_opts = cli_target_opts(ctx, p->target);
-	return p->target->check_opts ? p->target->check_opts(x->target_opts, err) : 0;
-}
-
 static int check_args(const struct cmd_ctx *ctx, struct herr *err)
 {
 	if ((ctx->argc == 0) == !O(ctx)->resume)
@@ -407,7 +350,7 @@ static int with_plan(struct cmd_ctx *ctx, struct sweep_exec *x, struct store **s
 	int dry = O(ctx)->dry_run, rc = 0;
 	struct sweep_row key;
 
-	if (identity(x->plan, &key, err))
+	if (sweep_identity(x->plan, &key, err))
 		return -1;
 	if (!dry) {
 		/* From the journal on, a signal stops the sweep between runs
@@ -451,7 +394,7 @@ static int run_sweep_cmd(struct cmd_ctx *ctx, struct herr *err)
 		rc = plan_make(&spec, &plan, err);
 	if (rc == 0) {
 		x.plan = &plan;
-		rc = target_options(ctx, &plan, &x, err);
+		rc = cli_plan_target_opts(ctx, &plan, &x.target_opts, err);
 		if (rc == 0)
 			rc = with_plan(ctx, &x, &st, &row, err);
 		plan_free(&plan);

@@ -28,6 +28,13 @@
 #define MEM(field, meaning) \
 	M("mem." field "_peak", "bytes", GAU, LOW, "proc", P, 0, "highest sample of " meaning), \
 	M("mem." field, "bytes", GAU, LOW, "proc", S, 0, meaning " (time series)")
+/* The same for a field with no better direction: more huge pages is
+ * fewer TLB misses but may be more footprint, so the tables say "changed",
+ * never "improved" or "worse", and the gate leaves it alone unless a
+ * thresholds file names it (docs/ci.md). */
+#define MEM_INFO(field, meaning) \
+	M("mem." field "_peak", "bytes", GAU, NONE, "proc", P, 0, "highest sample of " meaning), \
+	M("mem." field, "bytes", GAU, NONE, "proc", S, 0, meaning " (time series)")
 #define CG_SIZE(field, meaning) \
 	M("cgroup." field, "bytes", GAU, LOW, "cgroup", R, 0, meaning " (memory.stat, at the region's end)")
 #define CG_EVENT(field, meaning) \
@@ -91,7 +98,7 @@ const struct metric_def metric_defs[] = {
 	MEM("Pss_File", "file-backed part of Pss"),
 	MEM("Pss_Shmem", "shared-memory part of Pss"),
 	MEM("Anonymous", "anonymous resident bytes (smaps_rollup Anonymous)"),
-	MEM("AnonHugePages", "anonymous bytes in PMD-size THPs only; mTHP is not counted here"),
+	MEM_INFO("AnonHugePages", "anonymous bytes in PMD-size THPs only; mTHP is not counted here"),
 	MEM("Swap", "swapped-out bytes"),
 	MEM("VmPTE", "page-table bytes (status VmPTE)"),
 	/* Page cache of the files the workload declared (pagecache.c); scope
@@ -124,9 +131,13 @@ const struct metric_def metric_defs[] = {
 	CG_SIZE("pagetables", "page tables"),
 	CG_SIZE("shmem", "shared memory"),
 	CG_SIZE("file_mapped", "mapped page cache"),
-	CG_SIZE("anon_thp", "anonymous memory in PMD-size THPs"),
-	CG_SIZE("file_thp", "page cache in PMD-size THPs"),
-	CG_SIZE("shmem_thp", "shared memory in PMD-size THPs"),
+	/* Huge-page shares: no better direction, as MEM_INFO. */
+	M("cgroup.anon_thp", "bytes", GAU, NONE, "cgroup", R, 0,
+	  "anonymous memory in PMD-size THPs (memory.stat, at the region's end)"),
+	M("cgroup.file_thp", "bytes", GAU, NONE, "cgroup", R, 0,
+	  "page cache in PMD-size THPs (memory.stat, at the region's end)"),
+	M("cgroup.shmem_thp", "bytes", GAU, NONE, "cgroup", R, 0,
+	  "shared memory in PMD-size THPs (memory.stat, at the region's end)"),
 	CG_EVENT("pgfault", "page faults"),
 	CG_EVENT("pgmajfault", "major page faults"),
 	CG_EVENT("thp_fault_alloc", "PMD-size THPs allocated at fault"),

@@ -7,6 +7,7 @@
 
 #include "analysis/stats.h"
 #include "core/signals.h"
+#include "measure/sysinfo.h"
 #include "sweep/exec.h"
 #include "sweep/progress.h"
 #include "targets/target.h"
@@ -38,6 +39,39 @@ const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n)
 	for (size_t i = 0; i < p->ngovernor; i++)
 		v[(*n)++] = p->governor_paths[i];
 	return v;
+}
+
+int sweep_identity(const struct sweep_plan *p, struct sweep_row *key, struct herr *err)
+{
+	struct machine_info mi;
+	struct kernel_info ki;
+
+	memset(key, 0, sizeof(*key));
+	snprintf(key->file_hash, sizeof(key->file_hash), "%s", p->spec.hash);
+	if (sysinfo_collect(&mi, &ki, err))
+		return -1;
+	snprintf(key->machine_id, sizeof(key->machine_id), "%s", mi.id);
+	if (target_on_host_kernel(p->target)) {
+		snprintf(key->kernel_id, sizeof(key->kernel_id), "%s", ki.id);
+		snprintf(key->kernel_release, sizeof(key->kernel_release), "%s", ki.release);
+	}
+	sysinfo_free(&mi, &ki);
+	return 0;
+}
+
+int sweep_same_place(const struct sweep_row *row, const struct sweep_row *key, const char *doing,
+		     struct herr *err)
+{
+	if (*row->machine_id && strcmp(row->machine_id, key->machine_id))
+		return herr_set(err, EXIT_USAGE, "sweep %s ran on another machine (%s; this one is %s): "
+				"%s here would mix two machines in one comparison; run its "
+				"file with --new", row->id, row->machine_id, key->machine_id, doing);
+	if (*row->kernel_id && strcmp(row->kernel_id, key->kernel_id))
+		return herr_set(err, EXIT_USAGE, "sweep %s ran on kernel %s (id %s); this machine now runs "
+				"%s (id %s): %s would mix two kernels in one comparison; run its "
+				"file with --new", row->id, row->kernel_release, row->kernel_id,
+				key->kernel_release, key->kernel_id, doing);
+	return 0;
 }
 
 int sweep_lock(struct sweep_exec *x, struct herr *err)
@@ -203,9 +237,11 @@ static void show_entry(struct watch *w, size_t seq)
 	const struct sweep_plan *p = w->x->plan;
 	const struct plan_entry *e = &p->order[seq];
 	char name[600];
+	int reps = e->warmup ? p->spec.warmup : p->spec.reps;
 
 	plan_cell_name(p, e->cell, name, sizeof(name));
-	progress_start(&w->pg, name, e->rep + 1, e->warmup ? p->spec.warmup : p->spec.reps, e->warmup);
+	/* check --rerun's repetitions go beyond the planned ones */
+	progress_start(&w->pg, name, e->rep + 1, e->rep < reps ? reps : e->rep + 1, e->warmup);
 }
 
 static void on_starting(void *user, const struct target_run *run)

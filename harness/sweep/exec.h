@@ -37,6 +37,15 @@ const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n);
  * export writes the same runs into its jobs. */
 char *sweep_run_settings(const struct sweep_exec *x, size_t i);
 void sweep_fill_run(const struct sweep_exec *x, size_t i, char *settings, struct target_run *run);
+/* A sweep's identity beside its file's content: the machine, and the
+ * running kernel when the target runs on it (key's file_hash, machine_id,
+ * kernel_id, kernel_release; the rest zero). */
+int sweep_identity(const struct sweep_plan *p, struct sweep_row *key, struct herr *err);
+/* Adding runs to a stored sweep (row) that another kernel or machine ran
+ * would mix two in one comparison: EXIT_USAGE naming both; doing says
+ * what was asked ("resuming it"). */
+int sweep_same_place(const struct sweep_row *row, const struct sweep_row *key, const char *doing,
+		     struct herr *err);
 
 /* Take the journal (and with it this machine's knob lock) before the
  * store is touched, when the sweep's target runs on this machine's kernel:

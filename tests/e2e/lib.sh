@@ -28,3 +28,10 @@ seed_db() {
 	"$H" sweep "$T/seed.ini" -q --db "$1" >/dev/null 2>"$T/seed.err"
 }
 
+# chrome ARGS...: headless Chromium (Debian's chromium) on a page, nothing
+# fetched, its own profile under $T.
+chrome() {
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$(mktemp -d "$T/chrome.XXXXXX")" --enable-logging=stderr --v=0 "$@"
+}

@@ -40,11 +40,6 @@ if ! command -v chromium >/dev/null; then
 	finish
 	exit
 fi
-chrome() {
-	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-		--disable-background-networking --disable-component-update --disable-sync \
-		--user-data-dir="$(mktemp -d "$T/chrome.XXXXXX")" --enable-logging=stderr --v=0 "$@"
-}
 rm -f "$SHOT"
 chrome --window-size=1280,2400 --screenshot="$SHOT" "file://$T/r.html" >"$T/shot.out" 2>"$T/shot.err"
 check "chromium saved a screenshot ($SHOT)" test -s "$SHOT"

@@ -192,6 +192,23 @@ static void test_lookup_rules(void **state)
 }
 
 /* Entries fit a markdown table row and are unique. */
+/* Huge-page shares have no better direction: more is fewer TLB misses and
+ * maybe more footprint, so no table calls a change of them improved. */
+static void test_informational(void **state)
+{
+	static const char *const names[] = { "mem.AnonHugePages_peak", "mem.AnonHugePages",
+					     "cgroup.anon_thp", "cgroup.file_thp", "cgroup.shmem_thp" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct metric_def *d = metric_def_find(names[i]);
+
+		assert_non_null(d);
+		assert_int_equal(d->better, BETTER_NONE);
+	}
+	assert_int_equal(metric_def_find("mem.Rss_peak")->better, BETTER_LOWER);
+}
+
 static void test_entries(void **state)
 {
 	(void)state;
@@ -253,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_proc_families),
 		cmocka_unit_test(test_runner_names),
 		cmocka_unit_test(test_lookup_rules),
+		cmocka_unit_test(test_informational),
 		cmocka_unit_test(test_entries),
 		cmocka_unit_test(test_unknown_not_strict),
 		cmocka_unit_test(test_markdown),

@@ -89,6 +89,33 @@ static void test_precedence(void **state)
 	thresholds_free(&t);
 }
 
+/* gate_named: only a section naming the metric gates one without a better
+ * direction (check.c); [default], [kind] and [workload] do not. */
+static void test_gate_named(void **state)
+{
+	struct thresholds t;
+	struct threshold th;
+
+	(void)state;
+	parse_ok("[default]\ngate = yes\n[kind gauge]\ngate = yes\n[workload gups]\ngate = yes\n"
+		 "[metric mem.AnonHuge*]\ngate = yes\n[workload stream metric cgroup.anon_thp]\ngate = yes\n",
+		 &t);
+	thresholds_for(&t, "gups", "cgroup.anon_thp", KIND_GAUGE, &th);
+	assert_int_equal(th.gate, 1);
+	assert_int_equal(th.gate_named, 0);
+	thresholds_for(&t, "stream", "cgroup.anon_thp", KIND_GAUGE, &th);
+	assert_int_equal(th.gate_named, 1);
+	thresholds_for(&t, "stream", "mem.AnonHugePages_peak", KIND_GAUGE, &th);
+	assert_int_equal(th.gate_named, 1);
+	thresholds_for(&t, "stream", "vmstat.thp_fault_alloc", KIND_COUNTER, &th);
+	assert_int_equal(th.gate_named, 0);
+	thresholds_free(&t);
+	thresholds_init(&t);
+	thresholds_for(&t, "gups", "mem.AnonHugePages_peak", KIND_GAUGE, &th);
+	assert_int_equal(th.gate_named, 0);
+	thresholds_free(&t);
+}
+
 /* An exact name beats a glob at the same level even when the glob is later. */
 static void test_exact_beats_later_glob(void **state)
 {
@@ -197,6 +224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_exact_beats_later_glob),
+		cmocka_unit_test(test_gate_named),
 		cmocka_unit_test(test_built_in),
 		cmocka_unit_test(test_shipped_file),
 		cmocka_unit_test(test_errors),
