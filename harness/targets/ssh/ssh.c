@@ -259,15 +259,19 @@ static int wait_up(const struct ssh_machine *m, const char *old_boot_id, unsigne
 		   struct ssh_kernel_now *k, struct herr *err)
 {
 	time_t t0 = time(NULL);
+	char old[sizeof(k->boot_id)];
 
-	while (time(NULL) - t0 < timeout_s) {
+	snprintf(old, sizeof(old), "%s", old_boot_id);	/* it may be k's own */
+
+	for (int first = 1; time(NULL) - t0 < timeout_s; first = 0) {
 		struct ssh_result r;
 		int rc;
 
-		sleep_s(2);
+		if (!first)
+			sleep_s(2);
 		rc = whoami(m, k, &r, err);
 		ssh_result_free(&r);
-		if (rc == 0 && strcmp(k->boot_id, old_boot_id))
+		if (rc == 0 && strcmp(k->boot_id, old))
 			return 0;
 		if (signals_caught())
 			return herr_set(err, EXIT_RUNTIME, "interrupted by signal %d", signals_caught());
@@ -278,7 +282,6 @@ static int wait_up(const struct ssh_machine *m, const char *old_boot_id, unsigne
 static int kernel_is(const struct ssh_var *v, const struct ssh_kernel_now *k)
 {
 	return !strcmp(k->release, v->s.k.release) && k->page_size == v->s.k.page_size &&
-	       (!v->s.k.version[0] || !strcmp(k->version, v->s.k.version)) &&
 	       !strcmp(k->cmdline, v->cmdline);
 }
 
@@ -435,9 +438,9 @@ static int ensure_kernel(struct target *t, struct ssh_var *v, struct herr *err)
 	snprintf(m->boot_id, sizeof(m->boot_id), "%s", k.boot_id);
 	if (!kernel_is(v, &k)) {
 		describe(&k, now, sizeof(now));
-		snprintf(v->fail, sizeof(v->fail), "after the switch %s runs %s, not %s's %s %s, %ld-byte "
+		snprintf(v->fail, sizeof(v->fail), "after the switch %s runs %s, not %s's %s, %ld-byte "
 			 "pages, command line '%s'", h->name, now, v->s.kb.v->name, v->s.k.release,
-			 v->s.k.version, v->s.k.page_size, v->cmdline);
+			 v->s.k.page_size, v->cmdline);
 		return 0;
 	}
 	target_note(t, "%s: runs %s (%s, %ld-byte pages, boot %.8s)", h->name, v->s.kb.v->name,
@@ -601,6 +604,7 @@ static int open_variant(struct target *t, struct ssh_state *st, size_t i, struct
 	const struct target_variant *tv = &t->variants[i];
 	struct ssh_var *v = &st->v[i];
 	struct qemu_opts o = { .boot_timeout_s = 60, .any_console = 1 };
+	char key[64], *words;
 
 	o.progress = t->quiet || t->progress_bar ? NULL : stderr;
 	v->t = t;
@@ -616,8 +620,16 @@ static int open_variant(struct target *t, struct ssh_state *st, size_t i, struct
 	v->s.boot = ssh_boot;
 	v->s.boot_ctx = v;
 	snprintf(v->s.hostname, sizeof(v->s.hostname), "%s", v->m->h->name);
-	if (!(v->cmdline = join_cmdline(v->m->h->cmdline, v->s.kb.v->cmdline)))
+	/* Builds of one release with the same page size differ only by
+	 * their key: the command line carries it, so the kernel that runs
+	 * tells which build it is (the kernel ignores the word). */
+	snprintf(key, sizeof(key), "harness.kernel=%s", v->s.kb.key);
+	if (!(words = join_cmdline(v->m->h->cmdline, v->s.kb.v->cmdline)) ||
+	    !(v->cmdline = join_cmdline(words, key))) {
+		free(words);
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	}
+	free(words);
 	/* The expected command line is checked again in the agent's hello. */
 	v->s.k.expect_cmdline = v->cmdline;
 	return make_settings(v, "", err);
