@@ -256,7 +256,7 @@ guest-arm64: config-arm64.mk
 # build cache (~/.cache/harness or $$HARNESS_CACHE): about 3 minutes when it
 # is warm, plus three kernel builds (7-14 min each on 2 cores) when cold.
 check-qemu: all
-	scripts/install-deps qemu kernel
+	scripts/install-deps qemu kernel ssh
 	$(MAKE) guest-arm64
 	@HARNESS_BUILD=$(O) HARNESS_GUEST_BUILD=$(O)-arm64 tests/qemu/run
 

@@ -227,7 +227,7 @@ static void sleep_s(unsigned s)
 
 /* Log in (the command: true) until it works or timeout_s passes; a
  * refused host key refuses the host at once. 1 when it never answered. */
-static int reach(const struct target *t, const struct ssh_host *h, unsigned timeout_s,
+static int reach(const char *file, const struct ssh_host *h, unsigned timeout_s,
 		 struct herr *err)
 {
 	const char *argv[] = { "true", NULL };
@@ -241,7 +241,7 @@ static int reach(const struct target *t, const struct ssh_host *h, unsigned time
 			return -1;
 		ok = r.status == 0;
 		if (!ok && (ssh_host_key_refused(&r) || time(NULL) - t0 >= timeout_s)) {
-			ssh_refused(&h->dest, file_of(t), ssh_host_key_refused(&r) ? h->known_hosts_line
+			ssh_refused(&h->dest, file, ssh_host_key_refused(&r) ? h->known_hosts_line
 						   : h->line, &r, err);
 			ssh_result_free(&r);
 			return 1;
@@ -579,6 +579,12 @@ static int ssh_plan_check(struct sweep_plan *p, struct herr *err)
 	if (qemu_plan_check(p, err))
 		return -1;
 	rc = ssh_hosts_parse(&p->spec, &hosts, &n, err);
+	/* Each machine is reached now, before the database is touched: a
+	 * refused host key or an unreachable machine is the sweep file's
+	 * error (exit 2), and nothing has run or been written. */
+	for (size_t i = 0; !rc && i < n; i++)
+		if (reach(p->spec.file, &hosts[i], hosts[i].boot_timeout_s, err))
+			rc = -1;
 	ssh_hosts_free(hosts, n);
 	return rc;
 }
@@ -643,7 +649,7 @@ static int open_machine(struct target *t, struct ssh_state *st, struct ssh_machi
 	target_note(t, "%s: logging in as %s@%s port %d", m->h->name, m->h->dest.user, m->h->dest.host,
 		    m->h->dest.port ? m->h->dest.port : 22);
 	/* It may be rebooting (a sweep resumed after its controller died). */
-	if ((rc = reach(t, m->h, m->h->boot_timeout_s, err)))
+	if ((rc = reach(file_of(t), m->h, m->h->boot_timeout_s, err)))
 		return -1;
 	for (size_t i = 0; i < st->nv; i++) {
 		struct ssh_var *v = &st->v[i];
