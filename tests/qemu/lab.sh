@@ -10,9 +10,9 @@ LAB_DEBS="${HARNESS_CACHE:-$HOME/.cache/harness}/debs"
 
 # lab_debs: the arm64 .debs (scripts/install-deps ssh fetches them).
 lab_debs() {
-	for p in dropbear-bin busybox-static; do
-		ls "$LAB_DEBS"/${p}_*_arm64.deb >/dev/null 2>&1 || {
-			echo "no $p arm64 .deb in $LAB_DEBS: run scripts/install-deps ssh" >&2; return 1; }
+	for _p in dropbear-bin busybox-static; do
+		ls "$LAB_DEBS"/${_p}_*_arm64.deb >/dev/null 2>&1 || {
+			echo "no $_p arm64 .deb in $LAB_DEBS: run scripts/install-deps ssh" >&2; return 1; }
 	done
 }
 
@@ -36,12 +36,12 @@ lab_make() {
 	_L=$1
 	mkdir -p "$_L/x" "$_L/root/bin" "$_L/root/usr/sbin" "$_L/root/lib/aarch64-linux-gnu" \
 		"$_L/root/etc/dropbear" "$_L/root/root/.ssh" "$_L/disk" || return 1
-	for d in "$LAB_DEBS"/dropbear-bin_*_arm64.deb "$LAB_DEBS"/busybox-static_*_arm64.deb; do
-		dpkg-deb -x "$d" "$_L/x" || return 1
+	for _deb in "$LAB_DEBS"/dropbear-bin_*_arm64.deb "$LAB_DEBS"/busybox-static_*_arm64.deb; do
+		dpkg-deb -x "$_deb" "$_L/x" || return 1
 	done
 	cp "$_L/x/bin/busybox" "$_L/root/bin/" && cp "$_L/x/usr/sbin/dropbear" "$_L/root/usr/sbin/" || return 1
-	for l in $(lab_libs "$_L/x/usr/sbin/dropbear"); do
-		cp -L "$l" "$_L/root/lib/aarch64-linux-gnu/" || return 1
+	for _lib in $(lab_libs "$_L/x/usr/sbin/dropbear"); do
+		cp -L "$_lib" "$_L/root/lib/aarch64-linux-gnu/" || return 1
 	done
 	cp -L /lib/ld-linux-aarch64.so.1 "$_L/root/lib/" || return 1
 	# The host key, made by Debian's arm64 dropbearkey under qemu-user;

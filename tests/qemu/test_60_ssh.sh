@@ -113,12 +113,13 @@ check "the console shows the kexecs" [ "$(grep -c 'kexec_core: Starting new kern
 
 # ---- sshd killed mid-run: the run is retried, stored once ----
 DB="$T/retry.db"
-GUPS_UPDATES=20000000 sweep retry "" "[variant 64k]" 2 >"$T/retry.ini"
+GUPS_UPDATES=150000000 sweep retry "" "[variant 64k]" 2 >"$T/retry.ini"
 "$H" sweep "$T/retry.ini" --db "$DB" >"$T/out" 2>"$T/err" &
 hp=$!
 killed=no
 for i in $(seq 1 120); do
-	if lab_ssh "$L" "$PORT" 'pgrep -f "agent --plan" >/dev/null' 2>/dev/null; then
+	# busybox has no pgrep; the agent is the harness binary.
+	if lab_ssh "$L" "$PORT" 'pidof harness >/dev/null' 2>/dev/null; then
 		sleep 2
 		lab_ssh "$L" "$PORT" 'killall dropbear' 2>/dev/null
 		killed=yes
