@@ -113,7 +113,7 @@ check "the console shows the kexecs" [ "$(grep -c 'kexec_core: Starting new kern
 
 # ---- sshd killed mid-run: the run is retried, stored once ----
 DB="$T/retry.db"
-GUPS_UPDATES=150000000 sweep retry "" "[variant 64k]" 2 >"$T/retry.ini"
+GUPS_UPDATES=150000000 sweep retry "" "[variant 64k]" 1 >"$T/retry.ini"
 "$H" sweep "$T/retry.ini" --db "$DB" >"$T/out" 2>"$T/err" &
 hp=$!
 killed=no
@@ -132,8 +132,10 @@ rc=$?
 check "sshd was killed while the agent ran" [ "$killed" = yes ]
 check "the sweep completes (exit 0)" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || tail -n 8 "$T/err" | sed 's/^/#   /'
-check "every planned run exactly once, all ok" [ "$(q "$DB" "SELECT count(*) || ' ' || count(DISTINCT rep) ||
-	' ' || sum(status = 'ok') FROM runs")" = "2 2 2" ]
+check "the planned run stored exactly once, ok" [ "$(q "$DB" "SELECT count(*) || ' ' || sum(status = 'ok')
+	FROM runs")" = "1 1" ]
+check "the run's retry is in a new session of the same boot of the machine" [ "$(q "$DB" "SELECT count(*) FROM boots
+	WHERE json_extract(settings_json, '$.ssh.boot_id') = (SELECT json_extract(settings_json, '$.ssh.boot_id') FROM runs)")" = 2 ]
 check "the cut session is a failed boot with its reason" [ "$(q "$DB" "SELECT count(*) FROM boots
 	WHERE status = 'failed' AND reason <> ''")" -ge 1 ]
 checkhas "the controller said it ran the runs again" "$(cat "$T/err")" "failed" "again"
@@ -166,13 +168,13 @@ sed -e 's/^cmdline = .*/cmdline = console=ttyAMA0 panic=0 rdinit=\/no-such-init/
 	"$REPO/kernels/variants/4k.ini" >"$K/variants/lost.ini"
 DB="$T/lost.db"
 sweep lost "" "[variant lost]
-[variant 64k]" | sed 's/^boot_timeout = 60/boot_timeout = 20/' >"$T/lost.ini"
+[variant 64k]" | sed 's/^boot_timeout = 60/boot_timeout = 30/' >"$T/lost.ini"
 HARNESS_KERNELS="$K" "$H" sweep "$T/lost.ini" --db "$DB" >"$T/out" 2>"$T/err"
 rc=$?
 check "a sweep with a lost kernel ends with failed runs (exit 3)" [ "$rc" -eq 3 ]
 checkhas "the machine was power-cycled through the configured command" "$(cat "$T/err")" "power-cycling it"
 check "lost's run failed with the reason" [ "$(q "$DB" "SELECT count(*) FROM runs WHERE variant = 'lost'
-	AND status = 'failed' AND reason LIKE '%did not come back%power-cycled%'")" = 1 ]
+	AND status = 'failed' AND reason LIKE '%did not come back%power%'")" = 1 ]
 check "a failed boot is recorded with that reason" [ "$(q "$DB" "SELECT count(*) FROM boots WHERE variant = 'lost'
 	AND status = 'failed' AND reason LIKE '%did not come back%'")" = 1 ]
 check "the sweep went on: 64k ran ok after it" [ "$(q "$DB" "SELECT count(*) FROM runs r JOIN kernels k

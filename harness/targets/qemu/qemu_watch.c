@@ -121,8 +121,9 @@ static int check_hello(struct watch *w, json_t *msg, struct herr *err)
 		return herr_set(err, EXIT_RUNTIME, "%s", w->fail);
 	w->b->hello_s = since_start(w);
 	if (w->o->progress)
-		fprintf(w->o->progress, "harness: qemu: %s up in %.2f s (kernel %s, %ld-byte pages)\n",
-			w->plan->variant, w->b->hello_s, w->b->ki.release, w->b->ki.page_size);
+		fprintf(w->o->progress, "harness: %s: %s up in %.2f s (kernel %s, %ld-byte pages)\n",
+			w->plan->target, w->plan->variant, w->b->hello_s, w->b->ki.release,
+			w->b->ki.page_size);
 	return 0;
 }
 

@@ -576,9 +576,9 @@ static int ssh_plan_check(struct sweep_plan *p, struct herr *err)
 
 	/* The variants are kernel variants, as on qemu; knobs are written
 	 * on the machine by the agent (allow-listed there too). */
-	if (qemu_plan_check(p, err))
-		return -1;
 	rc = ssh_hosts_parse(&p->spec, &hosts, &n, err);
+	if (!rc && qemu_plan_check(p, err))
+		rc = -1;
 	/* Each machine is reached now, before the database is touched: a
 	 * refused host key or an unreachable machine is the sweep file's
 	 * error (exit 2), and nothing has run or been written. */
@@ -609,7 +609,7 @@ static int open_variant(struct target *t, struct ssh_state *st, size_t i, struct
 {
 	const struct target_variant *tv = &t->variants[i];
 	struct ssh_var *v = &st->v[i];
-	struct qemu_opts o = { .boot_timeout_s = 60, .any_console = 1 };
+	struct qemu_opts o = { .boot_timeout_s = 60, .any_console = 1, .scratch_fs = "none" };
 	char key[64], *words;
 
 	o.progress = t->quiet || t->progress_bar ? NULL : stderr;
@@ -796,7 +796,7 @@ const struct target_ops target_ssh = {
 	.flags = TARGET_BOOTS | TARGET_REMOTE,
 	.check_opts = NULL,
 	.plan_check = ssh_plan_check,
-	.prepare_estimate = NULL,
+	.prepare_estimate = qemu_prepare_estimate,
 	.open = ssh_open,
 	.start = ssh_start,
 	.run = ssh_run,
