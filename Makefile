@@ -258,11 +258,13 @@ guest-arm64: config-arm64.mk
 # The long qemu-target tests (tests/qemu/): sweeps/default.ini with its
 # physical facts and a second run that builds nothing; 16k; a panic, a wrong
 # console, a cut stream, a hang, a boot timeout, SIGINT; interleaved and
-# grouped boots. Kernels (4k, 16k, 64k) and the guest bundle come from the
+# grouped boots; the ssh target against an emulated lab machine (one QEMU
+# with dropbear, kernels switched by kexec: tests/qemu/test_60_ssh.sh,
+# about 5 minutes). Kernels (4k, 16k, 64k) and the guest bundle come from the
 # build cache (~/.cache/harness or $$HARNESS_CACHE): about 3 minutes when it
 # is warm, plus three kernel builds (7-14 min each on 2 cores) when cold.
 check-qemu: all
-	scripts/install-deps qemu kernel
+	scripts/install-deps qemu kernel ssh
 	$(MAKE) guest-arm64
 	@HARNESS_BUILD=$(O) HARNESS_GUEST_BUILD=$(O)-arm64 tests/qemu/run
 

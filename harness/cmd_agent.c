@@ -8,10 +8,11 @@
 
 #include "cli.h"
 #include "agent/agent.h"
+#include "agent/lab.h"
 
 struct agent_opts {
-	const char *plan, *out;
-	int lava;
+	const char *plan, *out, *lock, *kexec, *initrd, *cmdline;
+	int whoami, lava;
 };
 
 static const struct opt_spec agent_opts[] = {
@@ -19,7 +20,23 @@ static const struct opt_spec agent_opts[] = {
 	OPT_STR("out", 'o', struct agent_opts, out, "FILE", "-", "where the framed result stream goes ('-': stdout)"),
 	OPT_BOOL("lava", 0, struct agent_opts, lava,
 		 "also report each metric with lava-test-case (in a LAVA test shell; docs/lava.md)"),
+	OPT_STR("lock", 0, struct agent_opts, lock, "FILE", NULL,
+		"hold this lock file while the plan runs; an agent holding it is stopped first"),
+	OPT_BOOL("whoami", 0, struct agent_opts, whoami,
+		 "print the running kernel (release, page size, command line, boot id) as JSON and exit"),
+	OPT_STR("kexec", 0, struct agent_opts, kexec, "IMAGE", NULL,
+		"load this kernel with kexec_file_load(2) and switch to it (lab machines)"),
+	OPT_STR("initrd", 0, struct agent_opts, initrd, "FILE", NULL, "with --kexec: the initramfs"),
+	OPT_STR("cmdline", 0, struct agent_opts, cmdline, "TEXT", "", "with --kexec: the command line"),
 };
+
+/* The lab machine's operations (ssh target): one a call. */
+static int run_lab_op(const struct agent_opts *o, struct herr *err)
+{
+	if (o->whoami)
+		return agent_whoami(stdout, err);
+	return agent_kexec(o->kexec, o->initrd, o->cmdline, stderr, err);
+}
 
 static int run_agent(struct cmd_ctx *ctx, struct herr *err)
 {
@@ -29,6 +46,12 @@ static int run_agent(struct cmd_ctx *ctx, struct herr *err)
 	struct frame_out f;
 	int fd = 1, rc;
 
+	if (o->whoami || o->kexec)
+		return run_lab_op(o, err);
+	if (o->initrd)
+		return herr_set(err, EXIT_USAGE, "agent: --initrd goes with --kexec");
+	if (o->lock && agent_lock(o->lock, 60, err))
+		return -1;
 	bootplan_init(&p);
 	if (bootplan_load(o->plan, &p, err)) {
 		bootplan_free(&p);
@@ -58,7 +81,10 @@ const struct cmd_spec cmd_agent = {
 		"run, and writes hello, one record per run and a trailer as framed JSON lines\n"
 		"(docs/qemu.md). In a qemu guest the harness binary is PID 1 and does this\n"
 		"by itself: it mounts /proc, /sys, /dev and cgroup2, finds the virtio port\n"
-		"named harness.results, runs /plan.json and powers the guest off.",
+		"named harness.results, runs /plan.json and powers the guest off.\n"
+		"\n"
+		"On a lab machine (target ssh, docs/lab.md) the controller also runs\n"
+		"--whoami after each kernel switch and --kexec to switch kernels.",
 	.opts = agent_opts,
 	.nopts = sizeof(agent_opts) / sizeof(agent_opts[0]),
 	.opts_size = sizeof(struct agent_opts),

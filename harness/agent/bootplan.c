@@ -109,7 +109,7 @@ json_t *bootplan_to_json(const struct boot_plan *p)
 						       "value", p->knob_values[i]));
 	for (size_t i = 0; i < p->ncells; i++)
 		json_array_append_new(cells, cell_json(&p->cells[i]));
-	return with_export_fields(json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:o, s:o,"
+	return with_export_fields(json_pack("{s:i, s:s, s:s, s:s, s:s, s:s*, s:s*, s:o, s:o, s:o,"
 			 " s:{s:i, s:i, s:i, s:b}, s:o}",
 			 "protocol", BOOTPLAN_PROTOCOL, "variant", p->variant, "target", p->target,
 			 "sweep_id", p->sweep_id, "hostname", p->hostname,

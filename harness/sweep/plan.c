@@ -47,6 +47,10 @@ static int check_target(struct sweep_plan *p, struct herr *err)
 	if (!p->target)
 		return plan_error(s, s->target_line, err, "target = '%s': unknown target (%s)", s->target,
 			  target_names());
+	if (s->nhosts && !target_remote(p->target))
+		return plan_error(s, s->hosts[0].line, err, "[host %s]: target %s runs on no named machine "
+			  "([host] sections are for a remote target such as ssh)", s->hosts[0].name,
+			  p->target->name);
 	return p->target->plan_check(p, err);
 }
 

@@ -19,7 +19,7 @@
 
 #define MAX_FILE (1 << 20)
 
-enum section { SECT_NONE, SECT_SWEEP, SECT_VARIANT, SECT_WORKLOAD };
+enum section { SECT_NONE, SECT_SWEEP, SECT_VARIANT, SECT_WORKLOAD, SECT_HOST };
 
 struct seen_key {
 	char *name;
@@ -116,7 +116,43 @@ static int new_workload(struct parser *p, const char *name, int line)
 	return p->in.failed ? -1 : 0;
 }
 
-/* "[sweep]", "[variant NAME]", "[workload NAME]" */
+static int new_host(struct parser *p, const char *name, int line)
+{
+	struct sweep_spec *s = p->s;
+	struct sweep_host *grown;
+
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (!strcmp(s->hosts[i].name, name))
+			return perr(p, line, "duplicate section [host %s] (first at line %d)", name,
+				    s->hosts[i].line);
+	grown = realloc(s->hosts, (s->nhosts + 1) * sizeof(*grown));
+	if (!grown)
+		return oom(p);
+	s->hosts = grown;
+	memset(&grown[s->nhosts], 0, sizeof(*grown));
+	grown[s->nhosts].name = xstrdup(p, name);
+	grown[s->nhosts].line = line;
+	s->nhosts++;
+	return p->in.failed ? -1 : 0;
+}
+
+/* A host's keys are checked by the target that uses them. */
+static int host_key(struct parser *p, const char *k, const char *v)
+{
+	struct sweep_host *h = &p->s->hosts[p->s->nhosts - 1];
+	struct sweep_host_key *grown = realloc(h->keys, (h->nkeys + 1) * sizeof(*grown));
+
+	if (!grown)
+		return oom(p);
+	h->keys = grown;
+	grown[h->nkeys].key = xstrdup(p, k);
+	grown[h->nkeys].value = xstrdup(p, v);
+	grown[h->nkeys].line = p->in.line;
+	h->nkeys++;
+	return p->in.failed ? -1 : 0;
+}
+
+/* "[sweep]", "[variant NAME]", "[workload NAME]", "[host NAME]" */
 static int begin_section(struct parser *p, const char *hdr)
 {
 	char kind[32] = "", name[128] = "", extra[8] = "";
@@ -130,6 +166,13 @@ static int begin_section(struct parser *p, const char *hdr)
 		p->cur = SECT_SWEEP;
 		return 0;
 	}
+	if (n == 2 && !strcmp(kind, "host")) {
+		if (!name_valid(name))
+			return perr(p, p->in.line, "[host %s]: a name is 1 to 63 letters, digits, '_', '.' or '-'",
+				    name);
+		p->cur = SECT_HOST;
+		return new_host(p, name, p->in.line);
+	}
 	if (n == 2 && (!strcmp(kind, "variant") || !strcmp(kind, "workload"))) {
 		if (!name_valid(name))
 			return perr(p, p->in.line, "[%s %s]: a name is 1 to 63 letters, digits, '_', '.' or '-'",
@@ -137,7 +180,7 @@ static int begin_section(struct parser *p, const char *hdr)
 		p->cur = kind[0] == 'v' ? SECT_VARIANT : SECT_WORKLOAD;
 		return kind[0] == 'v' ? new_variant(p, name, p->in.line) : new_workload(p, name, p->in.line);
 	}
-	return perr(p, p->in.line, "unknown section [%s] (sections: [sweep], [variant NAME], [workload NAME])",
+	return perr(p, p->in.line, "unknown section [%s] (sections: [sweep], [variant NAME], [workload NAME], [host NAME])",
 		    hdr);
 }
 
@@ -402,6 +445,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return variant_key(p, name, value) == 0;
 	case SECT_WORKLOAD:
 		return workload_key(p, name, value) == 0;
+	case SECT_HOST:
+		return host_key(p, name, value) == 0;
 	case SECT_NONE:
 		break;
 	}
@@ -582,6 +627,15 @@ void spec_free(struct sweep_spec *s)
 	for (size_t i = 0; i < s->nworkloads; i++)
 		free_workload(&s->workloads[i]);
 	free(s->workloads);
+	for (size_t i = 0; i < s->nhosts; i++) {
+		for (size_t k = 0; k < s->hosts[i].nkeys; k++) {
+			free(s->hosts[i].keys[k].key);
+			free(s->hosts[i].keys[k].value);
+		}
+		free(s->hosts[i].keys);
+		free(s->hosts[i].name);
+	}
+	free(s->hosts);
 	free(s->file);
 	free(s->text);
 	free(s->name);

@@ -33,6 +33,20 @@ struct sweep_variant {
 	int line;		/* of the section header */
 };
 
+/* A [host NAME] section: a machine a remote target (ssh) runs on. Its
+ * keys are the target's to check (targets/ssh/), kept here as written. */
+struct sweep_host_key {
+	char *key, *value;
+	int line;
+};
+
+struct sweep_host {
+	char *name;
+	struct sweep_host_key *keys;
+	size_t nkeys;
+	int line;		/* of the section header */
+};
+
 struct sweep_param {
 	char *key;
 	char *text;		/* as written */
@@ -84,6 +98,8 @@ struct sweep_spec {
 	size_t nvariants;
 	struct sweep_workload *workloads;
 	size_t nworkloads;
+	struct sweep_host *hosts;
+	size_t nhosts;
 };
 
 /* Parse text (the content of file). Without [variant] sections the sweep

@@ -43,6 +43,9 @@ enum target_flags {
 	/* Variants are kernels that are booted: runs are batched per boot
 	 * (one repetition of every cell of a variant, or all of them). */
 	TARGET_BOOTS = 1 << 2,
+	/* Runs on machines the sweep names in [host NAME] sections, reached
+	 * over the network. */
+	TARGET_REMOTE = 1 << 3,
 };
 
 /* One repetition of a cell, as a target is asked to run it. */
@@ -153,6 +156,11 @@ static inline int target_on_host_kernel(const struct target_ops *t)
 static inline int target_boots(const struct target_ops *t)
 {
 	return (t->flags & TARGET_BOOTS) != 0;
+}
+
+static inline int target_remote(const struct target_ops *t)
+{
+	return (t->flags & TARGET_REMOTE) != 0;
 }
 
 /* For stored runs, which carry their target's name: 1 when that target's

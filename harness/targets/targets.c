@@ -8,15 +8,17 @@
 
 extern const struct target_ops target_local;
 extern const struct target_ops target_qemu;
+extern const struct target_ops target_ssh;
 
 const struct target_ops *const targets[] = {
 	&target_local,
 	&target_qemu,
+	&target_ssh,
 };
 const size_t ntargets = sizeof(targets) / sizeof(targets[0]);
 
 /* Targets the design names that have no folder yet. */
-static const char *const planned[] = { "ssh", "lava" };
+static const char *const planned[] = { "lava" };
 
 int target_planned(const char *name)
 {

@@ -113,7 +113,18 @@ printf '[sweep]\n[variant v]\nknob = /etc/hostname=x\n[workload gups]\n' | bad k
 printf '[sweep]\n[variant v]\nknob = %s/enabled=sometimes\n[workload gups]\n' "$THP" | bad bad-choice 3 "not one of the choices"
 printf '[sweep]\n[variant v]\n[workload gups]\n[variant v]\n' | bad duplicate-section 4 "duplicate section \[variant v\] (first at line 2)"
 printf '[sweep]\n[workload gups]\nsize = 1m\nsize = 2m\n' | bad duplicate-key 4 "duplicate key 'size'"
-printf '[sweep]\ntarget = ssh\n[workload gups]\n' | bad target-ssh 2 "not available yet"
+printf '[sweep]\ntarget = ssh\n[workload gups]\n' | bad target-ssh 2 "name the machines in \[host NAME\]"
+SSHV='[sweep]\ntarget = ssh\n[variant 4k]\n[workload gups]\n[host lab]\n'
+printf "${SSHV}host = 127.0.0.1\nidentity = /dev/null\nknown_hosts = /dev/null\n" | bad ssh-no-user 5 "\[host lab\] has no user"
+printf "${SSHV}user = root\nhost = 127.0.0.1\nknown_hosts = /dev/null\n" | bad ssh-no-key 5 "has no identity"
+printf "${SSHV}user = root\ncolour = red\n" | bad ssh-unknown-key 7 "unknown key 'colour' in \[host lab\]"
+printf "${SSHV}user = root\nhost = -oProxyCommand=sh\n" | bad ssh-host-option 7 "host = '-oProxyCommand=sh': not a host"
+printf "${SSHV}user = root\nidentity = $T/no-such-key\n" | bad ssh-no-key-file 7 "cannot read it"
+printf '[sweep]\n[workload gups]\n[host x]\nuser = u\n' | bad host-on-local 3 "target local runs on no named machine"
+# An unreachable machine: refused at plan time, before the database.
+DEAD=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+printf "${SSHV}user = root\nhost = 127.0.0.1\nport = $DEAD\nidentity = /dev/null\nknown_hosts = /dev/null\nboot_timeout = 1\n" |
+	bad ssh-unreachable 5 "root@127.0.0.1 port $DEAD: cannot log in: .*Connection refused"
 printf '[variant]\nfragments = base\n' >"$T/4k.ini"	# a kernel variant file
 printf '[sweep]\n[variant v]\nkernel = %s/4k.ini\n[workload gups]\n' "$T" | bad kernel-file 3 "booting kernels needs target qemu"
 check "malformed files left the database unchanged" test "$(sum "$DB")" = "$before"

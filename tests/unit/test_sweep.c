@@ -421,7 +421,9 @@ static void test_plan_optional_variant(void **state)
 
 static void test_plan_errors(void **state)
 {
-	expect_plan_error("[sweep]\ntarget = ssh\n[workload gups]\n", "plan.ini:2: target = 'ssh': not available yet");
+	expect_plan_error("[sweep]\ntarget = lava\n[workload gups]\n", "plan.ini:2: target = 'lava': not available yet");
+	expect_plan_error("[sweep]\ntarget = ssh\n[workload gups]\n", "plan.ini:2: target = ssh: name the machines");
+	expect_plan_error("[sweep]\n[workload gups]\n[host a]\nuser = u\n", "plan.ini:3: [host a]: target local runs on no named machine");
 	expect_plan_error("[sweep]\ntarget = mars\n[workload gups]\n", "plan.ini:2: target = 'mars': unknown target");
 	expect_plan_error("[sweep]\n[workload nosuch]\n", "plan.ini:2: [workload nosuch]: unknown workload 'nosuch'");
 	expect_plan_error("[sweep]\n[workload x]\nprogram = nosuch\n", "plan.ini:3: [workload x]: unknown workload");

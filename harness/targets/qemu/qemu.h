@@ -36,6 +36,7 @@ struct qemu_opts {
 	const char *scratch_fs;		/* ext4, xfs or none; NULL: ext4 */
 	const char *scratch_size;	/* NULL: 1G (sparse) */
 	int keep;			/* keep the boot directory (initrd, disk, console) */
+	int any_console;		/* the kernel's console is not checked (a lab machine's own) */
 	FILE *progress;			/* progress lines; NULL: quiet */
 };
 
@@ -46,6 +47,7 @@ struct qemu_kernel {
 	char release[128];		/* kernel.release of the build */
 	long page_size;			/* from its .config */
 	char version[256];		/* uname -v, from the Image's banner ("" unknown) */
+	const char *expect_cmdline;	/* the booted command line must be this; NULL: not checked */
 };
 
 struct qemu_boot {

@@ -165,8 +165,8 @@ static void qemu_close(struct target *t)
 }
 
 /* Kernels not in the cache, timed from the builds recorded in it. */
-static double qemu_prepare_estimate(const struct sweep_plan *p, const void *opts, int *guessed,
-				    char *what, size_t n)
+double qemu_prepare_estimate(const struct sweep_plan *p, const void *opts, int *guessed,
+			     char *what, size_t n)
 {
 	double total = 0;
 	size_t missing = 0, o = 0;

@@ -25,7 +25,7 @@ static void say(const struct qemu_session *s, const char *fmt, ...)
 	if (!s->opts.progress)
 		return;
 	va_start(ap, fmt);
-	fputs("harness: qemu: ", s->opts.progress);
+	fprintf(s->opts.progress, "harness: %s: ", opt_or(s->target, "qemu"));
 	vfprintf(s->opts.progress, fmt, ap);
 	fputc('\n', s->opts.progress);
 	va_end(ap);
@@ -133,13 +133,20 @@ static int check_emulator(const struct qemu_opts *o, struct herr *err)
 int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
 		      struct herr *err)
 {
+	memset(s, 0, sizeof(*s));
+	if (qemu_check_opts(o, err) || check_emulator(o, err))
+		return -1;
+	return qemu_session_prepare(variant, o, s, err);
+}
+
+int qemu_session_prepare(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
+			 struct herr *err)
+{
 	struct kbuild_opts ko = { .progress = o->progress && isatty(2), .install = 1 };
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->opts = *o;
-	if (qemu_check_opts(o, err) || check_emulator(o, err))
-		return -1;
 	rc = kbuild_plan(variant, &ko, &s->kb, err);
 	if (!rc)
 		rc = take_launcher(s, err);
@@ -189,11 +196,11 @@ struct boot_ctx {
 
 /* One cell of the boot plan, with the run id chosen here: the record the
  * guest sends back must carry it. -1 when out of memory. */
-static int fill_cell(const struct target_run *c, struct boot_cell *b)
+static int fill_cell(const struct qemu_session *s, const struct target_run *c, struct boot_cell *b)
 {
 	uuid_v4(b->id);
 	b->workload = strdup(c->workload);
-	b->program = kfs_fmt(GUEST_WORKLOADS "/%s", c->workload);
+	b->program = kfs_fmt("%s/%s", opt_or(s->workloads_dir, GUEST_WORKLOADS), c->workload);
 	b->params = bootplan_strv(c->params, c->nparams);
 	b->nparams = c->nparams;
 	b->params_json = c->params_json ? strdup(c->params_json) : NULL;
@@ -218,7 +225,7 @@ int qemu_session_fill_plan(const struct qemu_session *s, const char *sweep_id,
 	const struct kvariant *v = s->kb.v;
 
 	snprintf(p->variant, sizeof(p->variant), "%s", s->label[0] ? s->label : v->name);
-	snprintf(p->target, sizeof(p->target), "qemu");
+	snprintf(p->target, sizeof(p->target), "%s", opt_or(s->target, "qemu"));
 	snprintf(p->sweep_id, sizeof(p->sweep_id), "%s", sweep_id ? sweep_id : "");
 	snprintf(p->hostname, sizeof(p->hostname), "%s", s->hostname);
 	if (strcmp(opt_or(s->opts.scratch_fs, "ext4"), "none")) {
@@ -243,7 +250,7 @@ int qemu_session_fill_plan(const struct qemu_session *s, const char *sweep_id,
 	for (size_t i = 0; i < n; i++) {
 		struct boot_cell *b = bootplan_add_cell(p);
 
-		if (!b || fill_cell(&cells[i], b))
+		if (!b || fill_cell(s, &cells[i], b))
 			return herr_set(err, EXIT_RUNTIME, "out of memory");
 	}
 	return p->settings_json && p->launcher ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
@@ -284,7 +291,8 @@ static void describe_unbooted(const struct qemu_session *s, const struct qemu_bo
 	snprintf(m->hostname, sizeof(m->hostname), "%s", s->hostname);
 	sysinfo_hash_hex(m->hostname, m->id);
 	snprintf(m->arch, sizeof(m->arch), "aarch64");
-	snprintf(m->cpu_model, sizeof(m->cpu_model), "qemu %s", opt_or(s->opts.cpu, "neoverse-n1"));
+	if (!s->boot)
+		snprintf(m->cpu_model, sizeof(m->cpu_model), "qemu %s", opt_or(s->opts.cpu, "neoverse-n1"));
 	m->midr_implementer = m->midr_part = -1;
 	m->packages = m->numa_nodes = 1;
 	m->cores = m->pus = s->opts.smp ? s->opts.smp : 2;
@@ -327,7 +335,7 @@ static int store_missing(struct boot_ctx *c, const struct boot_plan *p, const st
 		snprintf(r.id, sizeof(r.id), "%s", p->cells[i].id);
 		snprintf(r.sweep_id, sizeof(r.sweep_id), "%s", p->sweep_id);
 		snprintf(r.variant, sizeof(r.variant), "%s", p->variant);
-		snprintf(r.target, sizeof(r.target), "qemu");
+		snprintf(r.target, sizeof(r.target), "%s", p->target);
 		snprintf(r.workload, sizeof(r.workload), "%s", p->cells[i].workload);
 		snprintf(r.status, sizeof(r.status), "failed");
 		snprintf(r.reason, sizeof(r.reason), "%s", b->reason[0] ? b->reason
@@ -411,22 +419,25 @@ int qemu_session_boot(struct qemu_session *s, struct store *st, const char *swee
 	snprintf(sum->boot_id, sizeof(sum->boot_id), "%s", row.id);
 	snprintf(row.sweep_id, sizeof(row.sweep_id), "%s", sweep_id ? sweep_id : "");
 	snprintf(row.variant, sizeof(row.variant), "%s", s->label[0] ? s->label : s->kb.v->name);
-	snprintf(row.target, sizeof(row.target), "qemu");
+	snprintf(row.target, sizeof(row.target), "%s", opt_or(s->target, "qemu"));
 	row.started_ns = wall_ns();
 	row.settings_json = s->settings_json;
 	rc = qemu_session_fill_plan(s, sweep_id, cells, n, test, &p, err);
 	if (!rc)
 		rc = store_boot_begin(st, &row, err);
 	if (!rc) {
-		say(s, "booting %s (%zu cell%s, boot %.8s)", row.variant, n, n == 1 ? "" : "s", row.id);
-		rc = qemu_boot_plan(&s->opts, &s->k, s->bundle.path, &p, on_run, &c, &b, err);
+		say(s, "%s %s (%zu cell%s, boot %.8s)", s->boot ? "running" : "booting", row.variant, n, n == 1 ? "" : "s", row.id);
+		rc = s->boot ? s->boot(s->boot_ctx, s, &p, on_run, &c, &b, err)
+			     : qemu_boot_plan(&s->opts, &s->k, s->bundle.path, &p, on_run, &c, &b, err);
 		if (rc) {
 			/* The host failed: the boot still gets an end, saying so. */
 			snprintf(b.status, sizeof(b.status), "failed");
 			snprintf(b.reason, sizeof(b.reason), "controller: %s", err->msg);
-		} else {
+		} else if (!s->defer_missing || !strcmp(b.status, "ok")) {
 			rc = store_missing(&c, &p, &b, err);
 		}
+		for (size_t i = 0; s->got && b.got && i < n; i++)
+			s->got[i] |= b.got[i];
 		summarize(sum, &b);
 		if (end_boot(&c, &b, &row, rc ? &(struct herr){ 0 } : err) && !rc)
 			rc = -1;

@@ -34,6 +34,19 @@ struct qemu_session {
 	char label[64];
 	const char *const *xknob_paths, *const *xknob_values;
 	size_t nxknobs;
+	/* Another target that runs the agent elsewhere (ssh) sets these after
+	 * qemu_session_prepare: its name for the records, where the workloads
+	 * are on that machine, and the function that runs a plan there in
+	 * place of a QEMU boot (filling b as qemu_boot_plan does). */
+	const char *target;		/* NULL: "qemu" */
+	const char *workloads_dir;	/* NULL: GUEST_WORKLOADS */
+	int (*boot)(void *ctx, struct qemu_session *s, const struct boot_plan *p, qemu_run_fn fn,
+		    void *user, struct qemu_boot *b, struct herr *err);
+	void *boot_ctx;
+	/* 1: a failed boot leaves the cells it did not report unstored (the
+	 * caller retries them); got[i] says which cell's run was stored. */
+	int defer_missing;
+	unsigned char *got;		/* n entries, caller's; NULL: not wanted */
 };
 
 /* Check the options and the variant, build its kernel when the cache does
@@ -41,6 +54,10 @@ struct qemu_session {
  * o->progress. */
 int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
 		      struct herr *err);
+/* The same without the emulator: the kernel built or found, the bundle,
+ * the launcher (a target that runs them on a machine of its own). */
+int qemu_session_prepare(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
+			 struct herr *err);
 void qemu_session_close(struct qemu_session *s);
 
 /* After each run is stored (ok or failed); the callback may take r's

@@ -18,6 +18,10 @@ const char *qemu_variant_kernel(const struct sweep_variant *v);
 /* Plan-time checks for target qemu; fills p->skip. EXIT_USAGE naming
  * file:line. */
 int qemu_plan_check(struct sweep_plan *p, struct herr *err);
+/* Seconds of kernel builds the plan needs that the cache lacks (any
+ * target that boots kernel variants: qemu, ssh). */
+double qemu_prepare_estimate(const struct sweep_plan *p, const void *opts, int *guessed,
+			     char *what, size_t n);
 
 /* The qemu target's command-line options (cli_target_opts of target_qemu)
  * as qemu_opts; progress on stderr unless quiet. */

@@ -107,7 +107,11 @@ static int check_hello(struct watch *w, json_t *msg, struct herr *err)
 	else if (w->k->page_size && w->b->ki.page_size != w->k->page_size)
 		set_fail(w, "the guest kernel has %ld-byte pages, but the variant was built with %ld",
 			 w->b->ki.page_size, w->k->page_size);
-	else if (!has_console(cons)) {
+	else if (w->k->expect_cmdline && strcmp(w->b->ki.cmdline ? w->b->ki.cmdline : "",
+						 w->k->expect_cmdline))
+		set_fail(w, "the machine runs with command line '%s', but the variant's is '%s'",
+			 w->b->ki.cmdline ? w->b->ki.cmdline : "", w->k->expect_cmdline);
+	else if (!w->o->any_console && !has_console(cons)) {
 		consoles_text(cons, list, sizeof(list));
 		set_fail(w, "the guest's console is not " QEMU_CONSOLE " (consoles: %s; command line: %s): "
 			 "its kernel messages, panics and console log would be lost",
@@ -117,8 +121,9 @@ static int check_hello(struct watch *w, json_t *msg, struct herr *err)
 		return herr_set(err, EXIT_RUNTIME, "%s", w->fail);
 	w->b->hello_s = since_start(w);
 	if (w->o->progress)
-		fprintf(w->o->progress, "harness: qemu: %s up in %.2f s (kernel %s, %ld-byte pages)\n",
-			w->plan->variant, w->b->hello_s, w->b->ki.release, w->b->ki.page_size);
+		fprintf(w->o->progress, "harness: %s: %s up in %.2f s (kernel %s, %ld-byte pages)\n",
+			w->plan->target, w->plan->variant, w->b->hello_s, w->b->ki.release,
+			w->b->ki.page_size);
 	return 0;
 }
 
