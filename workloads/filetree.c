@@ -27,9 +27,10 @@
 
 static const struct wl_param params[] = {
 	{ "tree", WL_STRING, "/usr/share/doc", "",
-	  "directory whose regular files are read (symlinks are not followed, other file "
-	  "systems not entered); on the qemu target it is shipped as a read-only disk "
-	  "mounted at the same path", NULL },
+	  "directories whose regular files are read, separated by ':' (symlinks are not "
+	  "followed, other file systems not entered); on the qemu target each is shipped as a "
+	  "read-only disk mounted at the same path, and {kernel_source} names the booted "
+	  "kernel's source tree", NULL },
 	{ "mode", WL_ENUM, "read", "", "read: read(2) each file whole; mmap: map it and "
 	  "touch every page", "read|mmap" },
 	{ "max_files", WL_INT, "0", "count", "read at most this many files (in path order); 0 = all",
@@ -156,22 +157,59 @@ static int by_path(const void *a, const void *b)
 	return strcmp(((const struct entry *)a)->path, ((const struct entry *)b)->path);
 }
 
-static int walk(const char *tree)
+#define KSRC "{kernel_source}"
+
+static int walk_root(const char *root)
 {
 	struct stat st;
 
-	if (lstat(tree, &st))
-		return wl_param_fail("tree", "'%s': %m", tree);
-	if (S_ISLNK(st.st_mode) && stat(tree, &st))
-		return wl_param_fail("tree", "'%s' is a symlink to nothing: %m", tree);
+	if (!strncmp(root, KSRC, strlen(KSRC)))
+		return wl_param_fail("tree", "'%s': " KSRC " is the source tree of the kernel a "
+				     "target boots (the qemu target fills it in); here there is none",
+				     root);
+	if (lstat(root, &st))
+		return wl_param_fail("tree", "'%s': %m", root);
+	if (S_ISLNK(st.st_mode) && stat(root, &st))
+		return wl_param_fail("tree", "'%s' is a symlink to nothing: %m", root);
 	if (!S_ISDIR(st.st_mode))
-		return wl_param_fail("tree", "'%s' is not a directory", tree);
-	if (access(tree, R_OK | X_OK))
-		return wl_param_fail("tree", "'%s' cannot be read: %m", tree);
+		return wl_param_fail("tree", "'%s' is not a directory", root);
+	if (access(root, R_OK | X_OK))
+		return wl_param_fail("tree", "'%s' cannot be read: %m", root);
 	/* 64 descriptors: nftw closes and reopens deeper levels itself. */
-	if (nftw(tree, visit, 64, FTW_PHYS | FTW_MOUNT) < 0 || W.oom)
-		return W.oom ? wl_fail("out of memory walking %s", tree)
-			     : wl_fail("cannot walk %s: %m", tree);
+	if (nftw(root, visit, 64, FTW_PHYS | FTW_MOUNT) < 0 || W.oom)
+		return W.oom ? wl_fail("out of memory walking %s", root)
+			     : wl_fail("cannot walk %s: %m", root);
+	return 0;
+}
+
+/* 1 when a is b or a directory above it: the same files twice. */
+static int contains(const char *a, size_t alen, const char *b, size_t blen)
+{
+	while (alen > 1 && a[alen - 1] == '/')
+		alen--;
+	return blen >= alen && !strncmp(a, b, alen) && (blen == alen || b[alen] == '/');
+}
+
+/* tree is one directory or several separated by ':'. */
+static int walk(const char *tree)
+{
+	for (const char *p = tree; *p; p += strcspn(p, ":"), p += *p == ':') {
+		size_t len = strcspn(p, ":");
+		char root[4096];
+
+		if (!len || len >= sizeof(root))
+			return wl_param_fail("tree", "'%s': an empty or too long directory in the list", tree);
+		for (const char *q = tree; q < p; q += strcspn(q, ":") + 1) {
+			size_t qlen = strcspn(q, ":");
+
+			if (contains(q, qlen, p, len) || contains(p, len, q, qlen))
+				return wl_param_fail("tree", "'%.*s' and '%.*s' overlap: their files "
+						     "would count twice", (int)qlen, q, (int)len, p);
+		}
+		snprintf(root, sizeof(root), "%.*s", (int)len, p);
+		if (walk_root(root))
+			return 1;
+	}
 	if (!W.n)
 		return wl_param_fail("tree", "'%s' has no regular file to read (%llu directories, "
 				     "%llu symlinks, %llu unreadable directories)", tree,
@@ -401,17 +439,33 @@ static const struct wl_spec spec = {
 };
 
 /* --check refuses a tree that is not there before a sweep starts (exit 2);
- * the same path is the host's on every target (the qemu target ships it). */
+ * the same path is the host's on every target (the qemu target ships it).
+ * {kernel_source} is left to the target that knows which kernel it boots. */
 static int check_tree(const char *text, char *err, size_t errlen)
 {
-	struct stat st;
+	for (const char *p = text; *p; p += strcspn(p, ":"), p += *p == ':') {
+		size_t len = strcspn(p, ":");
+		char root[4096];
+		struct stat st;
 
-	if (stat(text, &st)) {
-		snprintf(err, errlen, "'%s': %s", text, strerror(errno));
-		return -1;
+		if (!len || len >= sizeof(root)) {
+			snprintf(err, errlen, "'%s': an empty or too long directory in the list", text);
+			return -1;
+		}
+		snprintf(root, sizeof(root), "%.*s", (int)len, p);
+		if (!strncmp(root, KSRC, strlen(KSRC)))
+			continue;
+		if (stat(root, &st)) {
+			snprintf(err, errlen, "'%s': %s", root, strerror(errno));
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "'%s' is not a directory", root);
+			return -1;
+		}
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "'%s' is not a directory", text);
+	if (!*text) {
+		snprintf(err, errlen, "no directory given");
 		return -1;
 	}
 	return 0;
