@@ -35,6 +35,7 @@ struct qemu_opts {
 	unsigned hang_timeout_s;	/* a cell without its own timeout; 0: 1800 */
 	const char *scratch_fs;		/* ext4, xfs or none; NULL: ext4 */
 	const char *scratch_size;	/* NULL: 1G (sparse) */
+	const char *tree_max;		/* largest tree disk; NULL: TREEDISK_MAX_DEFAULT */
 	int keep;			/* keep the boot directory (initrd, disk, console) */
 	FILE *progress;			/* progress lines; NULL: quiet */
 };
@@ -77,6 +78,8 @@ int qemu_kernel_from_build(const char *entry, const char *image, const char *cmd
  * panic=-1 when it names none (a caller's console= is kept: a wrong one
  * is reported, not hidden). Caller frees. */
 char *qemu_append(const char *cmdline);
+/* "64", "3G", "512m": bytes (the suffixes qemu_check_opts accepts). */
+unsigned long long qemu_size_bytes(const char *s);
 /* Check the options (sizes, file system, CPU name); EXIT_USAGE. */
 int qemu_check_opts(const struct qemu_opts *o, struct herr *err);
 

@@ -211,7 +211,7 @@ static int fill_cell(const struct target_run *c, struct boot_cell *b)
 	return b->workload && b->program && b->params && b->events ? 0 : -1;
 }
 
-static int fill_plan(const struct qemu_session *s, const char *sweep_id,
+static int fill_plan(struct qemu_session *s, const char *sweep_id,
 		     const struct target_run *cells, size_t n, const struct boot_test *test,
 		     struct boot_plan *p, struct herr *err)
 {
@@ -246,6 +246,8 @@ static int fill_plan(const struct qemu_session *s, const char *sweep_id,
 		if (!b || fill_cell(&cells[i], b))
 			return herr_set(err, EXIT_RUNTIME, "out of memory");
 	}
+	if (qemu_plan_trees(s, p, err))
+		return -1;
 	return p->settings_json && p->launcher ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
 }
 

@@ -63,6 +63,10 @@ int qemu_session_boot(struct qemu_session *s, struct store *st, const char *swee
 		      qemu_stored_fn fn, void *user, struct qemu_boot_summary *sum,
 		      struct herr *err);
 
+/* Tree disks for the cells that read host directories (qemu_trees.c):
+ * made or found, added to the plan, the cells' parameters expanded. */
+int qemu_plan_trees(struct qemu_session *s, struct boot_plan *p, struct herr *err);
+
 /* HARNESS_QEMU_TEST ("panic=N", "cut=N", "hang=N", "hang_hello", comma
  * separated) as faults for the agent; EXIT_USAGE when malformed. */
 int qemu_test_from_env(struct boot_test *t, struct herr *err);
