@@ -14,6 +14,7 @@
 
 #include "core/signals.h"
 #include "core/fileio.h"
+#include "measure/bootmem.h"
 #include "measure/sysinfo.h"
 #include "core/record_json.h"
 #include "core/runner.h"
@@ -216,6 +217,10 @@ static int send_hello(struct frame_out *f, const struct machine_info *m,
 		      const struct kernel_info *k, struct herr *err)
 {
 	json_t *msg = sysinfo_to_json(m, k);
+	struct boot_memory mem;
+
+	bootmem_collect(&mem);
+	json_object_set_new(msg, "memory", bootmem_to_json(&mem));
 
 	json_object_set_new(msg, "protocol", json_integer(BOOTPLAN_PROTOCOL));
 	json_object_set_new(msg, "harness", json_string(HARNESS_VERSION));

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "measure/bootmem.h"
 #include "measure/sysinfo.h"
 #include "core/record.h"
 #include "agent/bootplan.h"
@@ -56,7 +57,8 @@ struct qemu_boot {
 	size_t console_len;
 	char *append;			/* the kernel command line booted */
 	char *command;			/* the QEMU command line, for the record */
-	int hello;			/* mi/ki below come from the guest */
+	int hello;			/* mi/ki/mem below come from the guest */
+	struct boot_memory mem;		/* the guest kernel's boot memory accounting */
 	struct machine_info mi;
 	struct kernel_info ki;
 	int64_t started_ns, ended_ns;	/* wall clock, ns since the epoch */

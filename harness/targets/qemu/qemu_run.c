@@ -382,6 +382,7 @@ static int end_boot(struct boot_ctx *c, const struct qemu_boot *b, struct boot_r
 	row->console_log = b->console;
 	row->ended_ns = b->ended_ns;
 	row->settings_json = settings;
+	row->mem = b->hello ? &b->mem : NULL;
 	rc = store_boot_end(c->st, row, err);
 	free(settings);
 	return rc;
