@@ -67,6 +67,7 @@ static struct walk {
 	ino_t *inos;
 	uint64_t dirs, unreadable_dirs, symlinks, special, hardlinks;
 	int oom;
+	int walked;		/* by the parameter check, which runs before run() */
 } W;
 
 struct tally {
@@ -159,26 +160,29 @@ static int by_path(const void *a, const void *b)
 
 #define KSRC "{kernel_source}"
 
-static int walk_root(const char *root)
+/* The walk's errors go to err (the part after "parameter tree: "), so
+ * the same walk serves --check, which may not print, and the run. */
+static int walk_root(const char *root, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (!strncmp(root, KSRC, strlen(KSRC)))
-		return wl_param_fail("tree", "'%s': " KSRC " is the source tree of the kernel a "
-				     "target boots (the qemu target fills it in); here there is none",
-				     root);
-	if (lstat(root, &st))
-		return wl_param_fail("tree", "'%s': %m", root);
-	if (S_ISLNK(st.st_mode) && stat(root, &st))
-		return wl_param_fail("tree", "'%s' is a symlink to nothing: %m", root);
-	if (!S_ISDIR(st.st_mode))
-		return wl_param_fail("tree", "'%s' is not a directory", root);
-	if (access(root, R_OK | X_OK))
-		return wl_param_fail("tree", "'%s' cannot be read: %m", root);
+	if (lstat(root, &st) || (S_ISLNK(st.st_mode) && stat(root, &st))) {
+		snprintf(err, errlen, "'%s': %s", root, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a directory", root);
+		return -1;
+	}
+	if (access(root, R_OK | X_OK)) {
+		snprintf(err, errlen, "'%s' cannot be read: %s", root, strerror(errno));
+		return -1;
+	}
 	/* 64 descriptors: nftw closes and reopens deeper levels itself. */
-	if (nftw(root, visit, 64, FTW_PHYS | FTW_MOUNT) < 0 || W.oom)
-		return W.oom ? wl_fail("out of memory walking %s", root)
-			     : wl_fail("cannot walk %s: %m", root);
+	if (nftw(root, visit, 64, FTW_PHYS | FTW_MOUNT) < 0 || W.oom) {
+		snprintf(err, errlen, "'%s': %s", root, W.oom ? "out of memory" : strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -190,32 +194,58 @@ static int contains(const char *a, size_t alen, const char *b, size_t blen)
 	return blen >= alen && !strncmp(a, b, alen) && (blen == alen || b[alen] == '/');
 }
 
-/* tree is one directory or several separated by ':'. */
-static int walk(const char *tree)
+static int remote(void)
 {
+	const char *r = getenv("HARNESS_WL_REMOTE");
+
+	return r && !strcmp(r, "1");
+}
+
+/* tree is one directory or several separated by ':'. {kernel_source}
+ * passes only where a controller checks for a guest ($HARNESS_WL_REMOTE):
+ * the target that boots the kernel fills it in. */
+static int walk_list(const char *tree, char *err, size_t errlen)
+{
+	int skipped = 0;
+
 	for (const char *p = tree; *p; p += strcspn(p, ":"), p += *p == ':') {
 		size_t len = strcspn(p, ":");
 		char root[4096];
 
-		if (!len || len >= sizeof(root))
-			return wl_param_fail("tree", "'%s': an empty or too long directory in the list", tree);
+		if (!len || len >= sizeof(root)) {
+			snprintf(err, errlen, "'%s': an empty or too long directory in the list", tree);
+			return -1;
+		}
 		for (const char *q = tree; q < p; q += strcspn(q, ":") + 1) {
 			size_t qlen = strcspn(q, ":");
 
-			if (contains(q, qlen, p, len) || contains(p, len, q, qlen))
-				return wl_param_fail("tree", "'%.*s' and '%.*s' overlap: their files "
-						     "would count twice", (int)qlen, q, (int)len, p);
+			if (contains(q, qlen, p, len) || contains(p, len, q, qlen)) {
+				snprintf(err, errlen, "'%.*s' and '%.*s' overlap: their files would "
+					 "count twice", (int)qlen, q, (int)len, p);
+				return -1;
+			}
 		}
 		snprintf(root, sizeof(root), "%.*s", (int)len, p);
-		if (walk_root(root))
-			return 1;
+		if (!strncmp(root, KSRC, strlen(KSRC)) && remote()) {
+			skipped = 1;
+			continue;
+		}
+		if (!strncmp(root, KSRC, strlen(KSRC))) {
+			snprintf(err, errlen, "'%s': " KSRC " is the source tree of the kernel a target "
+				 "boots (the qemu target fills it in); here there is none", root);
+			return -1;
+		}
+		if (walk_root(root, err, errlen))
+			return -1;
 	}
-	if (!W.n)
-		return wl_param_fail("tree", "'%s' has no regular file to read (%llu directories, "
-				     "%llu symlinks, %llu unreadable directories)", tree,
-				     (unsigned long long)W.dirs, (unsigned long long)W.symlinks,
-				     (unsigned long long)W.unreadable_dirs);
+	if (!*tree || (!W.n && !skipped)) {
+		snprintf(err, errlen, "'%s' has no regular file to read (%llu directories, %llu "
+			 "symlinks, %llu unreadable directories)", tree, (unsigned long long)W.dirs,
+			 (unsigned long long)W.symlinks, (unsigned long long)W.unreadable_dirs);
+		return -1;
+	}
 	qsort(W.e, W.n, sizeof(*W.e), by_path);
+	W.walked = 1;
 	return 0;
 }
 
@@ -407,8 +437,12 @@ static int run(const struct wl_value *v, uint64_t seed)
 	size_t n;
 
 	(void)seed;
-	if (walk(tree))
-		return 1;
+	if (!W.walked) {
+		char err[512];
+
+		if (walk_list(tree, err, sizeof(err)))
+			return wl_param_fail("tree", "%s", err);
+	}
 	n = apply_caps(wl_int(v, "max_files"), wl_size(v, "max_bytes"));
 	if (!n)
 		return wl_param_fail("max_bytes", "%llu bytes: the first file of %s in path order "
@@ -438,37 +472,12 @@ static const struct wl_spec spec = {
 	.run = run,
 };
 
-/* --check refuses a tree that is not there before a sweep starts (exit 2);
- * the same path is the host's on every target (the qemu target ships it).
- * {kernel_source} is left to the target that knows which kernel it boots. */
+/* The walk itself is the check: a tree that is missing, empty, or only
+ * symlinks exits 2 under --check and before a run starts, so a sweep
+ * refuses it with its line and nothing is stored. */
 static int check_tree(const char *text, char *err, size_t errlen)
 {
-	for (const char *p = text; *p; p += strcspn(p, ":"), p += *p == ':') {
-		size_t len = strcspn(p, ":");
-		char root[4096];
-		struct stat st;
-
-		if (!len || len >= sizeof(root)) {
-			snprintf(err, errlen, "'%s': an empty or too long directory in the list", text);
-			return -1;
-		}
-		snprintf(root, sizeof(root), "%.*s", (int)len, p);
-		if (!strncmp(root, KSRC, strlen(KSRC)))
-			continue;
-		if (stat(root, &st)) {
-			snprintf(err, errlen, "'%s': %s", root, strerror(errno));
-			return -1;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen, "'%s' is not a directory", root);
-			return -1;
-		}
-	}
-	if (!*text) {
-		snprintf(err, errlen, "no directory given");
-		return -1;
-	}
-	return 0;
+	return walk_list(text, err, errlen);
 }
 
 static const struct wl_check checks[] = {

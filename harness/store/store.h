@@ -173,6 +173,9 @@ struct store_report_run {
 	const char *kernel_id, *kernel_release, *machine_id, *hostname;
 	long long page_size;
 	int64_t started_ns, ended_ns;
+	/* The run's boot (boots table): bytes, -1 when not measured or
+	 * the run has no boot. */
+	int64_t mem_total, mem_reserved, memmap;
 };
 /* Every measured (not warm-up) run of the sweep, in the sweep's order. */
 int store_report_runs(struct store *st, const char *sweep_id,
