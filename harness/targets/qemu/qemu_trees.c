@@ -67,6 +67,34 @@ static int expand(struct qemu_session *s, const char *value, char **out, struct 
 	return 0;
 }
 
+/* The disks made or found by this process, by the directory as named:
+ * every later boot of a sweep gets the same image, so a tree that changes
+ * meanwhile (/etc does) is still the same files in every variant. */
+static struct treedisk *known;
+static size_t nknown;
+
+static int tree_once(const char *dir, uint64_t max, struct treedisk *t, struct herr *err)
+{
+	struct treedisk *g;
+
+	for (size_t i = 0; i < nknown; i++)
+		if (!strcmp(known[i].named, dir)) {
+			*t = known[i];
+			t->cached = 1;
+			return 0;
+		}
+	if (treedisk_ensure(dir, max, t, err)) {
+		treedisk_free(t);
+		return -1;
+	}
+	g = realloc(known, (nknown + 1) * sizeof(*g));
+	if (!g)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	known = g;
+	known[nknown++] = *t;	/* kept for the process: t's strings are shared */
+	return 0;
+}
+
 /* The disk of dir in the plan (once per boot); its real path, where the
  * guest mounts it, appended to *roots. */
 static int add_tree(struct qemu_session *s, struct boot_plan *p, const char *dir, char **roots,
@@ -76,7 +104,7 @@ static int add_tree(struct qemu_session *s, struct boot_plan *p, const char *dir
 	struct treedisk t;
 	uint64_t max = qemu_size_bytes(s->opts.tree_max && *s->opts.tree_max ? s->opts.tree_max
 				  : TREEDISK_MAX_DEFAULT);
-	int rc = treedisk_ensure(dir, max, &t, err);
+	int rc = tree_once(dir, max, &t, err);
 
 	joined = rc ? NULL : kfs_fmt("%s%s%s", *roots ? *roots : "", *roots ? ":" : "", t.root);
 	if (!rc && !joined)
@@ -86,17 +114,14 @@ static int add_tree(struct qemu_session *s, struct boot_plan *p, const char *dir
 		*roots = joined;
 	}
 	for (size_t i = 0; !rc && i < p->ntrees; i++)
-		if (!strcmp(p->tree_dirs[i], t.root)) {
-			treedisk_free(&t);
+		if (!strcmp(p->tree_dirs[i], t.root))
 			return 0;
-		}
 	if (!rc && s->opts.progress)
 		fprintf(s->opts.progress, "harness: qemu: tree %s: %s disk %s (%llu files, %llu bytes, "
 			"%.2f s)\n", t.root, t.cached ? "cached" : "built", t.key,
 			(unsigned long long)t.files, (unsigned long long)t.file_bytes, t.seconds);
 	if (!rc && bootplan_add_tree(p, t.root, t.image))
 		rc = herr_set(err, EXIT_RUNTIME, "out of memory");
-	treedisk_free(&t);
 	return rc;
 }
 

@@ -25,8 +25,10 @@
 /* Directories the guest's own root needs: a tree mounted over one of them
  * would hide the agent, its libraries or the kernel's interfaces. */
 static const char *const guest_paths[] = {
-	"/proc", "/sys", "/dev", "/lib", "/harness", "/init", "/mnt/scratch", "/tmp",
+	"/proc", "/sys", "/dev", "/lib", "/harness", "/init", "/mnt/scratch",
 };
+/* ... and these themselves, though a directory below them is fine. */
+static const char *const guest_dirs[] = { "/tmp", "/var", "/var/tmp", "/mnt", "/usr" };
 
 static double now_s(void)
 {
@@ -60,6 +62,10 @@ static int check_root(const char *root, struct herr *err)
 			return herr_set(err, EXIT_USAGE, "tree %s: %s is the guest's own; a disk "
 					"mounted there would hide it", root, guest_paths[i]);
 	}
+	for (size_t i = 0; i < sizeof(guest_dirs) / sizeof(guest_dirs[0]); i++)
+		if (!strcmp(root, guest_dirs[i]))
+			return herr_set(err, EXIT_USAGE, "tree %s: the guest needs %s itself; name "
+					"directories below it", root, root);
 	return 0;
 }
 
@@ -225,7 +231,8 @@ int treedisk_ensure(const char *tree, uint64_t max_bytes, struct treedisk *t, st
 	if (!kfs_is_dir(real))
 		return herr_set(err, EXIT_USAGE, "tree %s is not a directory", tree);
 	t->root = strdup(real);
-	if (!t->root)
+	t->named = strdup(tree);
+	if (!t->root || !t->named)
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
 	ksha256_init(&l.h);
 	ksha256_str(&l.h, TREEDISK_RECIPE "\n");
@@ -265,6 +272,7 @@ int treedisk_ensure(const char *tree, uint64_t max_bytes, struct treedisk *t, st
 
 void treedisk_free(struct treedisk *t)
 {
+	free(t->named);
 	free(t->root);
 	free(t->image);
 	memset(t, 0, sizeof(*t));

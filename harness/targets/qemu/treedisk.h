@@ -22,6 +22,7 @@
 #define TREEDISK_MAX_DEFAULT "4G"
 
 struct treedisk {
+	char *named;		/* the directory as the caller named it */
 	char *root;		/* absolute path, symlinks resolved: also the guest's mount point */
 	char key[17];
 	char *image;		/* <cache>/trees/<key>.img */
