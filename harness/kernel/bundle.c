@@ -39,16 +39,21 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-char *bundle_cache_dir(void)
+char *cache_subdir(const char *name)
 {
 	char *k = kbuild_cache_dir(), *slash = k ? strrchr(k, '/') : NULL, *dir;
 
 	if (!slash)
 		return k;
 	*slash = '\0';	/* <cache>/kernels -> <cache> */
-	dir = kfs_join(k, "bundles");
+	dir = kfs_join(k, name);
 	free(k);
 	return dir;
+}
+
+char *bundle_cache_dir(void)
+{
+	return cache_subdir("bundles");
 }
 
 static int usable_build(const char *dir)

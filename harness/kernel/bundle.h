@@ -43,6 +43,8 @@ struct bundle {
 int bundle_guest_build(char **out, struct herr *err);
 /* The bundles directory of the cache (allocated). */
 char *bundle_cache_dir(void);
+/* <cache>/name, beside kernels/ and bundles/ (allocated). */
+char *cache_subdir(const char *name);
 /* Collect the inputs, compute the key, and write the archive unless the
  * cache has it. */
 int bundle_ensure(const char *guest_build, struct bundle *b, struct herr *err);

@@ -236,26 +236,15 @@ unsigned long long qemu_size_bytes(const char *s)
 	return v;
 }
 
-struct mkfs_out {
-	char line[300];
-};
-
-static void keep_line(void *arg, const char *line, size_t len)
-{
-	struct mkfs_out *m = arg;
-
-	if (len && !m->line[0])
-		snprintf(m->line, sizeof(m->line), "%.*s", (int)len, line);
-}
-
 /* A fresh file system per boot: every boot starts from the same disk. */
 static int make_scratch(const struct qemu_opts *o, struct boot_dir *d, struct herr *err)
 {
 	const char *fs = opt_or(o->scratch_fs, "ext4");
 	const char *ext4[] = { "mke2fs", "-q", "-F", "-t", "ext4", "-L", "scratch", d->scratch, NULL };
 	const char *xfs[] = { "mkfs.xfs", "-q", "-f", "-L", "scratch", d->scratch, NULL };
-	struct mkfs_out m = { "" };
-	struct proc_spec p = { .out_fd = -1, .on_line = keep_line, .arg = &m, .merge_stderr = 1 };
+	struct proc_first_line m = { "" };
+	struct proc_spec p = { .out_fd = -1, .on_line = proc_keep_first_line, .arg = &m,
+			       .merge_stderr = 1 };
 	int fd, rc;
 
 	if (!strcmp(fs, "none")) {

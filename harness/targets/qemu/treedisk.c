@@ -40,14 +40,7 @@ static double now_s(void)
 
 char *treedisk_cache_dir(void)
 {
-	char *b = bundle_cache_dir(), *slash = b ? strrchr(b, '/') : NULL, *dir;
-
-	if (!slash)
-		return b;
-	*slash = '\0';	/* <cache>/bundles -> <cache> */
-	dir = kfs_join(b, "trees");
-	free(b);
-	return dir;
+	return cache_subdir("trees");
 }
 
 static int check_root(const char *root, struct herr *err)
@@ -158,26 +151,14 @@ static uint64_t image_size(const struct listing *l)
 	return blocks4k(raw + raw / 10 + (16u << 20));
 }
 
-struct mkfs_out {
-	char line[300];
-};
-
-static void keep_line(void *arg, const char *line, size_t len)
-{
-	struct mkfs_out *m = arg;
-
-	if (len && !m->line[0])
-		snprintf(m->line, sizeof(m->line), "%.*s", (int)len, line);
-}
-
 static int run_mkfs(const char *root, const char *img, uint64_t size, uint64_t inodes,
 		    struct herr *err)
 {
 	char n[32];
 	const char *argv[] = { "mkfs.ext4", "-q", "-F", "-b", "4096", "-m", "0", "-O", "^has_journal",
 			       "-N", n, "-L", "tree", "-d", root, img, NULL };
-	struct mkfs_out m = { "" };
-	struct proc_spec p = { .argv = argv, .out_fd = -1, .on_line = keep_line, .arg = &m,
+	struct proc_first_line m = { "" };
+	struct proc_spec p = { .argv = argv, .out_fd = -1, .on_line = proc_keep_first_line, .arg = &m,
 			       .merge_stderr = 1 };
 	int fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), rc;
 
