@@ -20,6 +20,10 @@
 /* Changes whenever the image would come out different for the same tree.
  * No journal: the guest mounts it read-only. 4 KiB blocks: smaller than
  * or equal to every page size the kernels have. */
+/* Each change of a tree (/etc changes often) makes a new image: keep the
+ * newest, so the trees of a few sweeps stay cached. */
+#define TREES_KEPT 16
+
 #define TREEDISK_RECIPE "treedisk 1: mkfs.ext4 -b 4096 -m 0 -O ^has_journal -d"
 
 /* Directories the guest's own root needs: a tree mounted over one of them
@@ -244,6 +248,10 @@ int treedisk_ensure(const char *tree, uint64_t max_bytes, struct treedisk *t, st
 		t->cached = kfs_is_file(t->image);
 		if (!t->cached)
 			rc = build(t, dir, size, err);
+		else
+			utimensat(AT_FDCWD, t->image, NULL, 0);	/* recently used: pruned last */
+		if (!rc && !t->cached)
+			cache_prune(dir, ".img", TREES_KEPT);
 	}
 	t->image_bytes = size;
 	t->seconds = now_s() - t0;
