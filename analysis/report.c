@@ -36,6 +36,8 @@ static const char *const key_metrics[] = {
 #define NKEY (sizeof(key_metrics) / sizeof(key_metrics[0]) - 1)
 /* A row of its own from the kernels table: the base page size booted. */
 #define PAGE_SIZE_ROW "kernel.page_size"
+/* Rows from the run's boot (boots table): what the kernel spent on itself. */
+#define BOOT_ROW_PREFIX "boot."
 
 static int key_index(const char *name)
 {
@@ -298,6 +300,8 @@ static size_t add_row(struct builder *b, size_t group, const struct store_report
 	g->order = g->scope == SCOPE_WORKLOAD ? (int)r->nrows : k >= 0 ? 1000000 + k : 2000000 + (int)r->nrows;
 	if (!strcmp(m->name, PAGE_SIZE_ROW))
 		g->order = -1;
+	else if (!strncmp(m->name, BOOT_ROW_PREFIX, strlen(BOOT_ROW_PREFIX)))
+		g->order = 3000000 + (int)r->nrows;	/* after everything the run measured */
 	if (!(g->cells = calloc(r->ncols + 1, sizeof(*g->cells))))
 		return (size_t)-1;
 	return b->last_row = r->nrows++;
@@ -378,6 +382,27 @@ static int report_add_failure(struct builder *b, size_t g, size_t c,
 	return 0;
 }
 
+/* A row of the run's kernel or boot rather than of its metrics (the page
+ * size, the boot's memory figures): one value per run, bytes; value <= 0
+ * (unknown) adds nothing. */
+static int run_row(struct builder *b, size_t g, size_t c, const struct store_report_run *run,
+		   const char *name, long long value, const char *better)
+{
+	struct store_report_metric pm = {
+		.run_id = run->id, .scope = "process", .name = name, .unit = "bytes",
+		.kind = "gauge", .better = better, .status = "ok", .reason = "",
+		.value = (double)value, .has_value = 1,
+	};
+	size_t row;
+
+	if (value <= 0 || (b->r->o.metrics && fnmatch(b->r->o.metrics, name, 0)))
+		return 0;
+	row = find_row(b, g, SCOPE_PROCESS, name);
+	if (row == (size_t)-1 && (row = add_row(b, g, &pm)) == (size_t)-1)
+		return -1;
+	return cell_add(&b->r->rows[row].cells[c], &pm);
+}
+
 static int take_run(void *user, const struct store_report_run *run)
 {
 	struct builder *b = user;
@@ -402,19 +427,11 @@ static int take_run(void *user, const struct store_report_run *run)
 	b->r->groups[g].ok[c]++;
 	if (!*b->r->groups[g].sample_run[c])
 		snprintf(b->r->groups[g].sample_run[c], 37, "%s", run->id);
-	if (run->page_size > 0 && (!b->r->o.metrics || !fnmatch(b->r->o.metrics, PAGE_SIZE_ROW, 0))) {
-		/* the kernel's page size, as a row */
-		struct store_report_metric pm = {
-			.run_id = run->id, .scope = "process", .name = PAGE_SIZE_ROW, .unit = "bytes",
-			.kind = "gauge", .better = "none", .status = "ok", .reason = "",
-			.value = (double)run->page_size, .has_value = 1,
-		};
-		size_t row = find_row(b, g, SCOPE_PROCESS, PAGE_SIZE_ROW);
-
-		if (row == (size_t)-1 && (row = add_row(b, g, &pm)) == (size_t)-1)
-			return -1;
-		return cell_add(&b->r->rows[row].cells[c], &pm);
-	}
+	if (run_row(b, g, c, run, PAGE_SIZE_ROW, run->page_size, "none") ||
+	    run_row(b, g, c, run, BOOT_ROW_PREFIX "mem_total", run->mem_total, "higher") ||
+	    run_row(b, g, c, run, BOOT_ROW_PREFIX "mem_reserved", run->mem_reserved, "lower") ||
+	    run_row(b, g, c, run, BOOT_ROW_PREFIX "memmap", run->memmap, "lower"))
+		return -1;
 	return 0;
 }
 

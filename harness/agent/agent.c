@@ -16,6 +16,7 @@
 #include "core/proc.h"
 #include "core/signals.h"
 #include "core/fileio.h"
+#include "measure/bootmem.h"
 #include "measure/sysinfo.h"
 #include "core/record_json.h"
 #include "core/runner.h"
@@ -234,6 +235,10 @@ static int send_hello(struct frame_out *f, const struct boot_plan *p, const stru
 		      const struct kernel_info *k, struct herr *err)
 {
 	json_t *msg = sysinfo_to_json(m, k);
+	struct boot_memory mem;
+
+	bootmem_collect(&mem);
+	json_object_set_new(msg, "memory", bootmem_to_json(&mem));
 
 	json_object_set_new(msg, "protocol", json_integer(BOOTPLAN_PROTOCOL));
 	json_object_set_new(msg, "harness", json_string(HARNESS_VERSION));
@@ -486,20 +491,103 @@ static int find_port(char *dev, size_t n)
 	return -1;
 }
 
+/* /dev/vdX whose virtio serial the host set (-device ...,serial=NAME):
+ * disks appear in probe order, which says nothing about which is which.
+ * Without a serial attribute (an older kernel), the first disk. */
+static int find_disk(const char *serial, char *dev, size_t n)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		DIR *d = opendir("/sys/block");
+		struct dirent *e;
+		int any = 0;
+
+		while (d && (e = readdir(d))) {
+			char path[600], name[128];
+
+			if (strncmp(e->d_name, "vd", 2))
+				continue;
+			any = 1;
+			snprintf(path, sizeof(path), "/sys/block/%s/serial", e->d_name);
+			if (!file_read_line(path, name, sizeof(name)) && !strcmp(name, serial)) {
+				snprintf(dev, n, "/dev/%s", e->d_name);
+				closedir(d);
+				return 0;
+			}
+		}
+		if (d)
+			closedir(d);
+		if (any && !strcmp(serial, "scratch") && access("/sys/block/vda/serial", F_OK)) {
+			snprintf(dev, n, "/dev/vda");
+			return 0;
+		}
+		sleep_ms(10);
+	}
+	return -1;
+}
+
+static int wait_dev(const char *dev)
+{
+	struct stat st;
+
+	for (int i = 0; i < 200 && stat(dev, &st); i++)
+		sleep_ms(10);
+	return stat(dev, &st);
+}
+
 static int mount_scratch(const struct boot_plan *p, struct herr *err)
 {
-	const char *dev = "/dev/vda";
-	struct stat st;
+	char dev[300];
 
 	if (!p->scratch_fs)
 		return 0;
-	for (int i = 0; i < 200 && stat(dev, &st); i++)
-		sleep_ms(10);
+	if (find_disk("scratch", dev, sizeof(dev)) || wait_dev(dev))
+		return herr_set(err, EXIT_RUNTIME, "no scratch disk (no virtio disk with serial scratch)");
 	mkdir(p->scratch_dir, 0755);
 	if (mount(dev, p->scratch_dir, p->scratch_fs, 0, NULL))
 		return herr_errno(err, EXIT_RUNTIME, "cannot mount the scratch disk %s (%s) on %s",
 				  dev, p->scratch_fs, p->scratch_dir);
 	return 0;
+}
+
+/* mkdir -p inside the initramfs root. */
+static void make_dirs(const char *path)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(buf, 0755);
+			*p = '/';
+		}
+	mkdir(buf, 0755);
+}
+
+/* Tree disks, read-only at the host paths they were made from. */
+static int mount_trees(const struct boot_plan *p, struct herr *err)
+{
+	for (size_t i = 0; i < p->ntrees; i++) {
+		char serial[32], dev[300];
+
+		snprintf(serial, sizeof(serial), "tree%zu", i);
+		if (find_disk(serial, dev, sizeof(dev)) || wait_dev(dev))
+			return herr_set(err, EXIT_RUNTIME, "no disk with serial %s for tree %s", serial,
+					p->tree_dirs[i]);
+		make_dirs(p->tree_dirs[i]);
+		if (mount(dev, p->tree_dirs[i], "ext4", MS_RDONLY, NULL))
+			return herr_errno(err, EXIT_RUNTIME, "cannot mount tree disk %s on %s", dev,
+					  p->tree_dirs[i]);
+		snprintf(serial, sizeof(serial), "%.20s", dev);
+		say("tree mounted read-only from %s", serial);
+	}
+	return 0;
+}
+
+static void umount_trees(const struct boot_plan *p)
+{
+	for (size_t i = p->ntrees; i-- > 0;)
+		umount(p->tree_dirs[i]);
 }
 
 /* The reason goes on in the same frame, so the controller reads it as
@@ -547,6 +635,8 @@ void agent_init(void)
 		say("sethostname: %s", strerror(errno));
 	if (!rc)
 		rc = mount_scratch(&p, &err);
+	if (!rc)
+		rc = mount_trees(&p, &err);
 	frame_init(&f, fd);
 	if (p.lava)
 		say("%s", "lava: start");
@@ -558,6 +648,7 @@ void agent_init(void)
 		say("%s", "lava: end");
 	if (p.scratch_fs)
 		umount(p.scratch_dir);
+	umount_trees(&p);
 	bootplan_free(&p);
 	power_off();
 }

@@ -52,7 +52,32 @@ void bootplan_free(struct boot_plan *p)
 	strv_free(p->launcher, p->nlauncher);
 	free(p->settings_json);
 	free(p->sweep_json);
+	strv_free(p->tree_dirs, p->ntrees);
+	strv_free(p->tree_images, p->ntrees);
 	bootplan_init(p);
+}
+
+int bootplan_add_tree(struct boot_plan *p, const char *dir, const char *image)
+{
+	char **d = realloc(p->tree_dirs, (p->ntrees + 2) * sizeof(*d)), **i;
+
+	if (!d)
+		return -1;
+	p->tree_dirs = d;
+	i = realloc(p->tree_images, (p->ntrees + 2) * sizeof(*i));
+	if (!i)
+		return -1;
+	p->tree_images = i;
+	d[p->ntrees] = strdup(dir);
+	i[p->ntrees] = strdup(image ? image : "");
+	d[p->ntrees + 1] = i[p->ntrees + 1] = NULL;
+	if (!d[p->ntrees] || !i[p->ntrees]) {
+		free(d[p->ntrees]);
+		free(i[p->ntrees]);
+		return -1;
+	}
+	p->ntrees++;
+	return 0;
 }
 
 struct boot_cell *bootplan_add_cell(struct boot_plan *p)
@@ -109,12 +134,12 @@ json_t *bootplan_to_json(const struct boot_plan *p)
 						       "value", p->knob_values[i]));
 	for (size_t i = 0; i < p->ncells; i++)
 		json_array_append_new(cells, cell_json(&p->cells[i]));
-	return with_export_fields(json_pack("{s:i, s:s, s:s, s:s, s:s, s:s*, s:s*, s:o, s:o, s:o,"
+	return with_export_fields(json_pack("{s:i, s:s, s:s, s:s, s:s, s:s*, s:s*, s:o, s:o, s:o, s:o,"
 			 " s:{s:i, s:i, s:i, s:b}, s:o}",
 			 "protocol", BOOTPLAN_PROTOCOL, "variant", p->variant, "target", p->target,
 			 "sweep_id", p->sweep_id, "hostname", p->hostname,
 			 "scratch_fs", p->scratch_fs, "scratch_dir", p->scratch_dir,
-			 "knobs", knobs, "launcher", strv_json(p->launcher, p->nlauncher),
+			 "trees", strv_json(p->tree_dirs, p->ntrees), "knobs", knobs, "launcher", strv_json(p->launcher, p->nlauncher),
 			 "settings", parsed_or_null(p->settings_json),
 			 "test", "panic_at", p->test.panic_at, "cut_at", p->test.cut_at,
 			 "hang_at", p->test.hang_at, "hang_hello", p->test.hang_hello,
@@ -248,16 +273,16 @@ static int export_fields_from(const json_t *j, struct boot_plan *p, struct herr 
 int bootplan_from_json(const json_t *j, struct boot_plan *p, struct herr *err)
 {
 	const char *variant, *target, *sweep, *host, *fs = NULL, *dir = NULL;
-	json_t *knobs, *launcher, *settings, *cells, *c;
+	json_t *knobs, *launcher, *settings, *cells, *c, *trees = NULL;
 	json_int_t proto;
 	json_error_t jerr;
 	size_t i;
 
-	if (json_unpack_ex((json_t *)j, &jerr, 0, "{s:I, s:s, s:s, s:s, s:s, s?s, s?s, s:o, s:o, s:o,"
+	if (json_unpack_ex((json_t *)j, &jerr, 0, "{s:I, s:s, s:s, s:s, s:s, s?s, s?s, s?o, s:o, s:o, s:o,"
 			   " s:{s:i, s:i, s:i, s:b}, s:o}",
 			   "protocol", &proto, "variant", &variant, "target", &target,
 			   "sweep_id", &sweep, "hostname", &host, "scratch_fs", &fs,
-			   "scratch_dir", &dir, "knobs", &knobs, "launcher", &launcher,
+			   "scratch_dir", &dir, "trees", &trees, "knobs", &knobs, "launcher", &launcher,
 			   "settings", &settings, "test", "panic_at", &p->test.panic_at,
 			   "cut_at", &p->test.cut_at, "hang_at", &p->test.hang_at,
 			   "hang_hello", &p->test.hang_hello, "cells", &cells))
@@ -281,6 +306,14 @@ int bootplan_from_json(const json_t *j, struct boot_plan *p, struct herr *err)
 		return -1;
 	if (strv_from(launcher, &p->launcher, &p->nlauncher))
 		return herr_set(err, EXIT_USAGE, "boot plan: bad launcher");
+	for (i = 0; trees && i < json_array_size(trees); i++) {
+		const char *d = json_string_value(json_array_get(trees, i));
+
+		if (!d || *d != '/')
+			return herr_set(err, EXIT_USAGE, "boot plan: tree %zu is not an absolute path", i);
+		if (bootplan_add_tree(p, d, NULL))
+			return herr_set(err, EXIT_RUNTIME, "out of memory");
+	}
 	json_array_foreach(cells, i, c) {
 		struct boot_cell *cell = bootplan_add_cell(p);
 

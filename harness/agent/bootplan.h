@@ -54,6 +54,11 @@ struct boot_plan {
 				 * can store it where it is missing; NULL none */
 	char *scratch_fs;	/* file system on the scratch disk; NULL: no disk */
 	char *scratch_dir;	/* where the agent mounts it */
+	/* Tree disks (targets/qemu/treedisk.h): disk i has the serial
+	 * "tree<i>" and is mounted read-only at tree_dirs[i], the host path
+	 * it was made from. tree_images are the host's files (not sent). */
+	char **tree_dirs, **tree_images;
+	size_t ntrees;
 	char **knob_paths, **knob_values;
 	size_t nknobs;
 	char **launcher;	/* argv prefix; {page_size} and {page_shift} filled in */
@@ -72,6 +77,8 @@ json_t *bootplan_to_json(const struct boot_plan *p);
 /* EXIT_RUNTIME naming the bad field; p must be bootplan_init'ed. */
 int bootplan_from_json(const json_t *j, struct boot_plan *p, struct herr *err);
 int bootplan_load(const char *path, struct boot_plan *p, struct herr *err);
+/* Add a tree disk (both strings copied); -1 when out of memory. */
+int bootplan_add_tree(struct boot_plan *p, const char *dir, const char *image);
 /* Duplicate n strings (NULL-safe); NULL when out of memory. */
 char **bootplan_strv(const char *const *v, size_t n);
 

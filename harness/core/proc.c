@@ -330,3 +330,11 @@ void first_line(const char *s, char *out, size_t n)
 	}
 	out[i] = '\0';
 }
+
+void proc_keep_first_line(void *arg, const char *line, size_t len)
+{
+	struct proc_first_line *m = arg;
+
+	if (len && !m->line[0])
+		snprintf(m->line, sizeof(m->line), "%.*s", (int)len, line);
+}

@@ -24,6 +24,13 @@ struct proc_spec {
 	int own_group;			/* own process group, which caught signals reach */
 };
 
+/* An on_line callback keeping the first non-empty line (a tool's error
+ * message, for the error that names it): arg is a struct proc_first_line. */
+struct proc_first_line {
+	char line[300];
+};
+void proc_keep_first_line(void *arg, const char *line, size_t len);
+
 /* Run to completion. Returns the exit status (0-255, or 128+signal), or -1
  * with err set when the program could not be started. */
 int proc_run(const struct proc_spec *p, struct herr *err);

@@ -39,16 +39,21 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-char *bundle_cache_dir(void)
+char *cache_subdir(const char *name)
 {
 	char *k = kbuild_cache_dir(), *slash = k ? strrchr(k, '/') : NULL, *dir;
 
 	if (!slash)
 		return k;
 	*slash = '\0';	/* <cache>/kernels -> <cache> */
-	dir = kfs_join(k, "bundles");
+	dir = kfs_join(k, name);
 	free(k);
 	return dir;
+}
+
+char *bundle_cache_dir(void)
+{
+	return cache_subdir("bundles");
 }
 
 static int usable_build(const char *dir)
@@ -428,8 +433,9 @@ static int newer_first(const void *a, const void *b)
 	return (x->mtime < y->mtime) - (x->mtime > y->mtime);
 }
 
-static void prune(const char *dir)
+void cache_prune(const char *dir, const char *suffix, size_t keep)
 {
+	size_t slen = strlen(suffix);
 	DIR *d = opendir(dir);
 	struct aged *v = NULL;
 	struct dirent *e;
@@ -441,7 +447,7 @@ static void prune(const char *dir)
 		struct stat st;
 		char *path;
 
-		if (len < 6 || strcmp(e->d_name + len - 5, ".cpio") || e->d_name[0] == '.')
+		if (len <= slen || strcmp(e->d_name + len - slen, suffix) || e->d_name[0] == '.')
 			continue;
 		path = kfs_join(dir, e->d_name);
 		g = path && !stat(path, &st) ? realloc(v, (n + 1) * sizeof(*v)) : NULL;
@@ -458,7 +464,7 @@ static void prune(const char *dir)
 	if (n)
 		qsort(v, n, sizeof(*v), newer_first);
 	for (size_t i = 0; i < n; i++) {
-		if (i >= BUNDLES_KEPT)
+		if (i >= keep)
 			unlink(v[i].path);
 		free(v[i].path);
 	}
@@ -484,7 +490,7 @@ static int store_archive(struct bundle *b, const char *dir, struct herr *err)
 	if (rc)
 		unlink(tmp);
 	else
-		prune(dir);
+		cache_prune(dir, ".cpio", BUNDLES_KEPT);
 	free(tmp);
 	return rc;
 }

@@ -43,6 +43,11 @@ struct bundle {
 int bundle_guest_build(char **out, struct herr *err);
 /* The bundles directory of the cache (allocated). */
 char *bundle_cache_dir(void);
+/* <cache>/name, beside kernels/ and bundles/ (allocated). */
+char *cache_subdir(const char *name);
+/* Remove all but the keep newest (by mtime) "*suffix" files of dir; a
+ * file in use is touched when found, so it is pruned last. */
+void cache_prune(const char *dir, const char *suffix, size_t keep);
 /* Collect the inputs, compute the key, and write the archive unless the
  * cache has it. */
 int bundle_ensure(const char *guest_build, struct bundle *b, struct herr *err);

@@ -222,6 +222,24 @@ static const char schema_v6[] =
 	");"
 	"CREATE INDEX tags_sweep ON tags(sweep_id);";
 
+/* Version 6 -> 7: reserved for another branch's migration; the lead
+ * puts it here at merge (a no-op until then). */
+static const char schema_v7[] = "SELECT 1;";
+
+/* Version 7 -> 8: what each boot's kernel spends on itself (issue 13):
+ * MemTotal, the physical memory it manages and what it reserved at boot
+ * (the kernel log's "Memory: ..." line), the memory map (struct page
+ * arrays: /proc/vmstat nr_memmap_pages + nr_memmap_boot_pages, 6.11+, or
+ * computed), bytes, NULL when not measured with memory_reason saying why.
+ * Local runs get a boots row too: id = the kernel's own boot_id. */
+static const char schema_v8[] =
+	"ALTER TABLE boots ADD COLUMN mem_total_bytes INTEGER;"
+	"ALTER TABLE boots ADD COLUMN mem_physical_bytes INTEGER;"
+	"ALTER TABLE boots ADD COLUMN mem_reserved_bytes INTEGER;"
+	"ALTER TABLE boots ADD COLUMN memmap_bytes INTEGER;"
+	"ALTER TABLE boots ADD COLUMN memmap_source TEXT;"
+	"ALTER TABLE boots ADD COLUMN memory_reason TEXT;";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
@@ -229,6 +247,8 @@ const char *const store_migrations[] = {
 	schema_v4,
 	schema_v5,
 	schema_v6,
+	schema_v7,
+	schema_v8,
 };
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
 

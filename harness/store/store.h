@@ -8,10 +8,11 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "measure/bootmem.h"
 #include "core/names.h"
 #include "core/record.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 8
 
 enum store_mode {
 	STORE_READ,		/* must exist; never written; newer schema is an error */
@@ -49,11 +50,16 @@ struct boot_row {
 	const char *reason;	/* NULL when ok */
 	const char *console_log;
 	const char *settings_json;
+	const struct boot_memory *mem;	/* store_boot_end: NULL when unknown */
 };
 
 int store_boot_begin(struct store *st, const struct boot_row *b, struct herr *err);
 /* Set status, reason, console log, kernel and end time (one statement). */
 int store_boot_end(struct store *st, const struct boot_row *b, struct herr *err);
+/* The running kernel's boot (local target): id = its boot_id, status ok,
+ * its memory figures. Stored once; later calls in the same boot keep the
+ * first row (the log line for reserved may be gone by then). */
+int store_boot_local(struct store *st, const struct boot_row *b, struct herr *err);
 
 /* A sweep as stored (harness sweep, harness sweeps). */
 struct sweep_row {
@@ -191,6 +197,9 @@ struct store_report_run {
 	const char *kernel_id, *kernel_release, *machine_id, *hostname;
 	long long page_size;
 	int64_t started_ns, ended_ns;
+	/* The run's boot (boots table): bytes, -1 when not measured or
+	 * the run has no boot. */
+	int64_t mem_total, mem_reserved, memmap;
 };
 /* Every measured (not warm-up) run of the sweep, in the sweep's order. */
 int store_report_runs(struct store *st, const char *sweep_id,

@@ -53,6 +53,8 @@ static int run_row(sqlite3_stmt *s, void *ctx)
 		.machine_id = text(s, 12), .hostname = text(s, 13),
 		.page_size = sqlite3_column_int64(s, 14), .started_ns = sqlite3_column_int64(s, 15),
 		.ended_ns = sqlite3_column_int64(s, 16),
+		.mem_total = sqlite3_column_int64(s, 17), .mem_reserved = sqlite3_column_int64(s, 18),
+		.memmap = sqlite3_column_int64(s, 19),
 	};
 
 	return c->fn(c->user, &r);
@@ -68,8 +70,11 @@ int store_report_runs(struct store *st, const char *sweep_id,
 	if (sqlite3_prepare_v2(st->db, "SELECT r.id, r.sweep_id, r.cell, r.rep, r.variant, r.workload,"
 			       " coalesce(r.params_json, '{}'), r.status, coalesce(r.reason, ''), r.target,"
 			       " r.kernel_id, coalesce(k.release, ''), r.machine_id, coalesce(m.hostname, ''),"
-			       " coalesce(k.page_size, 0), r.started_ns, coalesce(r.ended_ns, r.started_ns)"
+			       " coalesce(k.page_size, 0), r.started_ns, coalesce(r.ended_ns, r.started_ns),"
+			       " coalesce(b.mem_total_bytes, -1), coalesce(b.mem_reserved_bytes, -1),"
+			       " coalesce(b.memmap_bytes, -1)"
 			       " FROM runs r LEFT JOIN kernels k ON k.id = r.kernel_id"
+			       " LEFT JOIN boots b ON b.id = r.boot_id"
 			       " LEFT JOIN machines m ON m.id = r.machine_id"
 			       " WHERE r.sweep_id = ?1 AND r.warmup = 0 ORDER BY r.seq, r.rowid",
 			       -1, &s, NULL) != SQLITE_OK)

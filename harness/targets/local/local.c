@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fileio.h"
 #include "core/runner.h"
+#include "measure/bootmem.h"
 #include "core/signals.h"
 #include "machine/knobs.h"
 #include "machine/scratch.h"
@@ -17,6 +19,7 @@ struct local {
 	struct machine_info mi;
 	struct kernel_info ki;
 	int have_info;
+	char boot_id[37];	/* the running kernel's boot (boots row); "" unknown */
 	struct knob *applied;	/* the started variant's knobs, as written */
 	size_t napplied;
 };
@@ -56,6 +59,30 @@ static void clean_cell_dirs(const struct sweep_plan *p)
 				scratch_clean(p->cells[c].params[k] + 4, stderr);
 }
 
+/* The running kernel's boot as a boots row (its boot_id, its memory
+ * figures), so local runs have a boot as qemu runs do. */
+static int record_boot(struct target *t, struct local *l, struct herr *err)
+{
+	struct boot_row row = { .started_ns = 0 };
+	struct boot_memory mem;
+	char *btime = file_read_all("/proc/stat"), *p = btime ? strstr(btime, "\nbtime ") : NULL;
+
+	if (file_read_line("/proc/sys/kernel/random/boot_id", l->boot_id, sizeof(l->boot_id))) {
+		free(btime);
+		l->boot_id[0] = '\0';
+		return 0;	/* no procfs boot id: runs keep boot_id NULL */
+	}
+	row.started_ns = p ? strtoll(p + 7, NULL, 10) * 1000000000LL : 0;
+	free(btime);
+	bootmem_collect(&mem);
+	snprintf(row.id, sizeof(row.id), "%s", l->boot_id);
+	snprintf(row.variant, sizeof(row.variant), "running");
+	snprintf(row.kernel_id, sizeof(row.kernel_id), "%s", l->ki.id);
+	snprintf(row.target, sizeof(row.target), "%s", t->ops->name);
+	row.mem = &mem;
+	return store_boot_local(t->st, &row, err);
+}
+
 static int local_open(struct target *t, const struct target_variant *v, size_t nv, struct herr *err)
 {
 	struct local *l = calloc(1, sizeof(*l));
@@ -66,6 +93,8 @@ static int local_open(struct target *t, const struct target_variant *v, size_t n
 	if (sysinfo_collect(&l->mi, &l->ki, err))
 		return -1;
 	l->have_info = 1;
+	if (record_boot(t, l, err))
+		return -1;
 	clean_cell_dirs(t->plan);
 	return set_governor(t, err);
 }
@@ -140,6 +169,7 @@ static int fill_record(const struct target *t, const struct target_variant *v,
 	r->seq = run->seq;
 	r->machine = &l->mi;
 	r->kernel = &l->ki;
+	snprintf(r->boot_id, sizeof(r->boot_id), "%s", l->boot_id);
 	return r->params_json && copy_knobs(l, r) == 0 ? 0 : -1;
 }
 

@@ -19,6 +19,7 @@
 #include "core/proc.h"
 #include "kernel/cpio.h"
 #include "targets/qemu/qemu_int.h"
+#include "targets/qemu/treedisk.h"
 
 int64_t qemu_now_ns(void)
 {
@@ -144,6 +145,9 @@ int qemu_check_opts(const struct qemu_opts *o, struct herr *err)
 	if (!size_ok(opt_or(o->mem, "3G"), 1))
 		return herr_set(err, EXIT_USAGE, "qemu: memory size '%s' is not a number with an optional "
 				"K/M/G suffix", o->mem);
+	if (!size_ok(opt_or(o->tree_max, TREEDISK_MAX_DEFAULT), 1))
+		return herr_set(err, EXIT_USAGE, "qemu: tree disk limit '%s' is not a number with an "
+				"optional K/M/G suffix", o->tree_max);
 	if (!size_ok(opt_or(o->scratch_size, "1G"), 1))
 		return herr_set(err, EXIT_USAGE, "qemu: scratch disk size '%s' is not a number with an "
 				"optional K/M/G suffix", o->scratch_size);
@@ -221,7 +225,7 @@ int qemu_write_initrd(const char *initrd, const char *workdir, const char *bundl
 	return rc;
 }
 
-static unsigned long long size_bytes(const char *s)
+unsigned long long qemu_size_bytes(const char *s)
 {
 	char *end;
 	unsigned long long v = strtoull(s, &end, 10);
@@ -235,32 +239,21 @@ static unsigned long long size_bytes(const char *s)
 	return v;
 }
 
-struct mkfs_out {
-	char line[300];
-};
-
-static void keep_line(void *arg, const char *line, size_t len)
-{
-	struct mkfs_out *m = arg;
-
-	if (len && !m->line[0])
-		snprintf(m->line, sizeof(m->line), "%.*s", (int)len, line);
-}
-
 /* A fresh file system per boot: every boot starts from the same disk. */
 int qemu_make_scratch(const struct qemu_opts *o, const char *path, struct herr *err)
 {
 	const char *fs = opt_or(o->scratch_fs, "ext4");
 	const char *ext4[] = { "mke2fs", "-q", "-F", "-t", "ext4", "-L", "scratch", path, NULL };
 	const char *xfs[] = { "mkfs.xfs", "-q", "-f", "-L", "scratch", path, NULL };
-	struct mkfs_out m = { "" };
-	struct proc_spec p = { .out_fd = -1, .on_line = keep_line, .arg = &m, .merge_stderr = 1 };
+	struct proc_first_line m = { "" };
+	struct proc_spec p = { .out_fd = -1, .on_line = proc_keep_first_line, .arg = &m,
+			       .merge_stderr = 1 };
 	int fd, rc;
 
 	if (!strcmp(fs, "none"))
 		return 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || ftruncate(fd, (off_t)size_bytes(opt_or(o->scratch_size, "1G")))) {
+	if (fd < 0 || ftruncate(fd, (off_t)qemu_size_bytes(opt_or(o->scratch_size, "1G")))) {
 		if (fd >= 0)
 			close(fd);
 		return herr_errno(err, EXIT_RUNTIME, "cannot create the scratch disk %s", path);
@@ -356,7 +349,8 @@ static void argv_free(struct argv_b *a)
 /* One argv element per value: a path or a command line is never split or
  * parsed by a shell. */
 static void build_argv(const struct qemu_opts *o, const struct qemu_kernel *k,
-		       const struct boot_dir *d, const char *append, struct argv_b *a)
+		       const struct boot_dir *d, const struct boot_plan *plan, const char *append,
+		       struct argv_b *a)
 {
 	arg(a, "%s", opt_or(o->qemu, "qemu-system-aarch64"));
 	arg(a, "-M"); arg(a, "virt");
@@ -375,7 +369,15 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_kernel *k,
 		/* cache=unsafe: the disk is thrown away after the boot, and
 		 * host flushes would only add noise to the guest's I/O. */
 		arg(a, "-drive"); arg(a, "file=%s,format=raw,if=none,id=scratch,cache=unsafe", d->scratch);
-		arg(a, "-device"); arg(a, "virtio-blk-device,drive=scratch");
+		arg(a, "-device"); arg(a, "virtio-blk-device,drive=scratch,serial=scratch");
+	}
+	/* The guest finds each disk by its serial (/sys/block/vdX/serial),
+	 * not by probe order. Read-only: the cached image is shared by every
+	 * boot, even concurrent ones. */
+	for (size_t i = 0; i < plan->ntrees; i++) {
+		arg(a, "-drive"); arg(a, "file=%s,format=raw,if=none,id=tree%zu,readonly=on",
+				      plan->tree_images[i], i);
+		arg(a, "-device"); arg(a, "virtio-blk-device,drive=tree%zu,serial=tree%zu", i, i);
 	}
 }
 
@@ -491,7 +493,7 @@ int qemu_boot_plan(const struct qemu_opts *o, const struct qemu_kernel *k, const
 	if (!rc && (c.listen_fd = listen_socket(&d, err)) < 0)
 		rc = -1;
 	if (!rc) {
-		build_argv(o, k, &d, b->append, &a);
+		build_argv(o, k, &d, plan, b->append, &a);
 		b->command = a.oom ? NULL : argv_text(a.v);
 		rc = a.oom || !b->command ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
 	}

@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
+#include "measure/bootmem.h"
 #include "measure/sysinfo.h"
 #include "core/record.h"
 #include "agent/bootplan.h"
@@ -35,6 +36,7 @@ struct qemu_opts {
 	unsigned hang_timeout_s;	/* a cell without its own timeout; 0: 1800 */
 	const char *scratch_fs;		/* ext4, xfs or none; NULL: ext4 */
 	const char *scratch_size;	/* NULL: 1G (sparse) */
+	const char *tree_max;		/* largest tree disk; NULL: TREEDISK_MAX_DEFAULT */
 	int keep;			/* keep the boot directory (initrd, disk, console) */
 	int any_console;		/* the kernel's console is not checked (a lab machine's own) */
 	FILE *progress;			/* progress lines; NULL: quiet */
@@ -57,7 +59,8 @@ struct qemu_boot {
 	size_t console_len;
 	char *append;			/* the kernel command line booted */
 	char *command;			/* the QEMU command line, for the record */
-	int hello;			/* mi/ki below come from the guest */
+	int hello;			/* mi/ki/mem below come from the guest */
+	struct boot_memory mem;		/* the guest kernel's boot memory accounting */
 	struct machine_info mi;
 	struct kernel_info ki;
 	int64_t started_ns, ended_ns;	/* wall clock, ns since the epoch */
@@ -79,6 +82,8 @@ int qemu_kernel_from_build(const char *entry, const char *image, const char *cmd
  * panic=-1 when it names none (a caller's console= is kept: a wrong one
  * is reported, not hidden). Caller frees. */
 char *qemu_append(const char *cmdline);
+/* "64", "3G", "512m": bytes (the suffixes qemu_check_opts accepts). */
+unsigned long long qemu_size_bytes(const char *s);
 /* Check the options (sizes, file system, CPU name); EXIT_USAGE. */
 int qemu_check_opts(const struct qemu_opts *o, struct herr *err);
 

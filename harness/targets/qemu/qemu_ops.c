@@ -14,7 +14,7 @@
 
 /* The command-line options (harness run, harness sweep). */
 struct qemu_cli {
-	const char *cpu, *mem, *scratch_fs;
+	const char *cpu, *mem, *scratch_fs, *tree_max;
 	long long smp, boot_timeout;
 	int keep;
 };
@@ -27,6 +27,8 @@ static const struct opt_spec qemu_cli_opts[] = {
 	OPT_NUM("qemu-smp", 0, struct qemu_cli, smp, "N", "2", 1, 8, "guest CPUs (-smp, 1 to 8)"),
 	OPT_STR("scratch-fs", 0, struct qemu_cli, scratch_fs, "FS", "ext4",
 		"file system of the scratch disk at /mnt/scratch: ext4, xfs or none"),
+	OPT_STR("tree-disk-max", 0, struct qemu_cli, tree_max, "SIZE", "4G",
+		"largest disk made from a host directory a workload reads (filetree tree=)"),
 	OPT_NUM("boot-timeout", 0, struct qemu_cli, boot_timeout, "S", "60", 1, 86400,
 		"a guest whose agent has not said hello after S seconds fails"),
 	OPT_BOOL("keep-boot", 0, struct qemu_cli, keep,
@@ -50,6 +52,7 @@ void qemu_cli_opts_of(const void *cli, int quiet, struct qemu_opts *o)
 	o->mem = c->mem;
 	o->smp = (int)c->smp;
 	o->scratch_fs = c->scratch_fs;
+	o->tree_max = c->tree_max;
 	o->boot_timeout_s = (unsigned)c->boot_timeout;
 	o->keep = c->keep;
 	o->progress = quiet ? NULL : stderr;

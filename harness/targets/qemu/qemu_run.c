@@ -218,7 +218,7 @@ static int fill_cell(const struct qemu_session *s, const struct target_run *c, s
 	return b->workload && b->program && b->params && b->events ? 0 : -1;
 }
 
-int qemu_session_fill_plan(const struct qemu_session *s, const char *sweep_id,
+int qemu_session_fill_plan(struct qemu_session *s, const char *sweep_id,
 			   const struct target_run *cells, size_t n, const struct boot_test *test,
 			   struct boot_plan *p, struct herr *err)
 {
@@ -253,6 +253,8 @@ int qemu_session_fill_plan(const struct qemu_session *s, const char *sweep_id,
 		if (!b || fill_cell(s, &cells[i], b))
 			return herr_set(err, EXIT_RUNTIME, "out of memory");
 	}
+	if (qemu_plan_trees(s, p, err))
+		return -1;
 	return p->settings_json && p->launcher ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
 }
 
@@ -388,6 +390,7 @@ static int end_boot(struct boot_ctx *c, const struct qemu_boot *b, struct boot_r
 	row->console_log = b->console;
 	row->ended_ns = b->ended_ns;
 	row->settings_json = settings;
+	row->mem = b->hello ? &b->mem : NULL;
 	rc = store_boot_end(c->st, row, err);
 	free(settings);
 	return rc;

@@ -82,9 +82,12 @@ int qemu_session_boot(struct qemu_session *s, struct store *st, const char *swee
 
 /* The boot plan of cells (run ids chosen here) as qemu_session_boot
  * hands it to the guest; a LAVA export writes it into a job's initrd. */
-int qemu_session_fill_plan(const struct qemu_session *s, const char *sweep_id,
+int qemu_session_fill_plan(struct qemu_session *s, const char *sweep_id,
 			   const struct target_run *cells, size_t n, const struct boot_test *test,
 			   struct boot_plan *p, struct herr *err);
+/* Tree disks for the cells that read host directories (qemu_trees.c):
+ * made or found, added to the plan, the cells' parameters expanded. */
+int qemu_plan_trees(struct qemu_session *s, struct boot_plan *p, struct herr *err);
 
 /* HARNESS_QEMU_TEST ("panic=N", "cut=N", "hang=N", "hang_hello", comma
  * separated) as faults for the agent; EXIT_USAGE when malformed. */

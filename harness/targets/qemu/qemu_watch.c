@@ -120,6 +120,7 @@ static int check_hello(struct watch *w, json_t *msg, struct herr *err)
 	if (w->fail[0])
 		return herr_set(err, EXIT_RUNTIME, "%s", w->fail);
 	w->b->hello_s = since_start(w);
+	bootmem_from_json(json_object_get(msg, "memory"), &w->b->mem);
 	if (w->o->progress)
 		fprintf(w->o->progress, "harness: %s: %s up in %.2f s (kernel %s, %ld-byte pages)\n",
 			w->plan->target, w->plan->variant, w->b->hello_s, w->b->ki.release,
