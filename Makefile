@@ -45,13 +45,18 @@ WL_BIN = $(WL_SRC:workloads/%.c=$(O)/workloads/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 HARNESS = $(O)/harness
+# Launchers' helpers (launchers/, docs/kernels.md): preload libraries in
+# lib/ (found by name beside the harness binary, /harness/lib in the
+# guest) and wrapper programs in bin/ (/harness/bin, on the guest's PATH).
+LAUNCHER_LIB = $(O)/lib/thp-advise.so
+LAUNCHER_BIN = $(O)/bin/pps-exec
 
 # Per-workload extra libraries (e.g. LIBS_mallocchurn = $(JEMALLOC_LIBS)).
 -include workloads/libs.mk
 
 .SECONDARY:
 .PHONY: fuzz fuzz-build all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report run install clean distclean guest-arm64 check-qemu bench-boot
-all: $(HARNESS) $(WL_BIN)
+all: $(HARNESS) $(WL_BIN) $(LAUNCHER_LIB) $(LAUNCHER_BIN)
 
 help:
 	@echo "make            build harness and workloads into $(O)/"
@@ -97,6 +102,18 @@ $(O)/workloads/%: $(O)/obj/workloads/%.o $(WL_COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_$*) $(PC_LIBS) -lpthread -lm
+
+# A preload library is built without the sanitizers: it is loaded before
+# an ASan runtime could be.
+$(O)/lib/%.so: launchers/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl
+
+$(O)/bin/%: launchers/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(LIB_OBJ) $(WL_COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -199,6 +216,9 @@ install: all $(O)/harness.1
 		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(HARNESS) $(DESTDIR)$(PREFIX)/bin/harness
 	install -m 755 $(WL_BIN) $(DESTDIR)$(PREFIX)/libexec/harness/workloads/
+	install -d $(DESTDIR)$(PREFIX)/libexec/harness/lib $(DESTDIR)$(PREFIX)/libexec/harness/bin
+	install -m 644 $(LAUNCHER_LIB) $(DESTDIR)$(PREFIX)/libexec/harness/lib/
+	install -m 755 $(LAUNCHER_BIN) $(DESTDIR)$(PREFIX)/libexec/harness/bin/
 	install -m 644 $(O)/harness.1 $(DESTDIR)$(PREFIX)/share/man/man1/harness.1
 	# Kernel fragments and variants (found at ../share/harness/kernels from
 	# bin/) and the ready sweep files.
@@ -215,7 +235,10 @@ install: all $(O)/harness.1
 	if [ -x $(O)-arm64/harness ]; then \
 		install -d $(DESTDIR)$(PREFIX)/libexec/harness/arm64/workloads && \
 		install -m 755 $(O)-arm64/harness $(DESTDIR)$(PREFIX)/libexec/harness/arm64/harness && \
-		install -m 755 $(O)-arm64/workloads/* $(DESTDIR)$(PREFIX)/libexec/harness/arm64/workloads/; \
+		install -m 755 $(O)-arm64/workloads/* $(DESTDIR)$(PREFIX)/libexec/harness/arm64/workloads/ && \
+		install -d $(DESTDIR)$(PREFIX)/libexec/harness/arm64/lib $(DESTDIR)$(PREFIX)/libexec/harness/arm64/bin && \
+		install -m 644 $(O)-arm64/lib/*.so $(DESTDIR)$(PREFIX)/libexec/harness/arm64/lib/ && \
+		install -m 755 $(O)-arm64/bin/* $(DESTDIR)$(PREFIX)/libexec/harness/arm64/bin/; \
 	fi
 
 clean:

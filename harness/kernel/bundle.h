@@ -1,5 +1,6 @@
 /* The guest bundle: the arm64 harness (the agent, and PID 1 of the guest),
- * every workload, and the arm64 shared libraries they need (DT_NEEDED
+ * every workload, the launchers' preload libraries (/harness/lib) and
+ * wrapper programs (/harness/bin), and the arm64 shared libraries they need (DT_NEEDED
  * resolved recursively from Debian's multiarch directories, plus the
  * dynamic loader), packed as one newc cpio archive, the initramfs every
  * qemu boot starts from.
@@ -19,6 +20,8 @@
 /* Where things are inside the guest. */
 #define GUEST_HARNESS "/harness/harness"
 #define GUEST_WORKLOADS "/harness/workloads"
+/* On the guest's PATH (the agent sets it): launchers' wrapper programs. */
+#define GUEST_BIN "/harness/bin"
 
 struct bundle_file {
 	char *name;		/* path in the archive, without the leading '/' */
