@@ -34,6 +34,16 @@ one() {
 	if [ -z "$why" ]; then ok "$desc"; else not_ok "$desc" "${why#; }: $(head -c 300 "$T/err")"; fi
 }
 
+# ---- procattr, the workload that reads what the launcher set ----
+one "procattr: a variable that is not a number exits 2" 2 "parameter env" "'abc' is not a number" -- \
+	env HARNESS_LAUNCH_VALUE=abc HARNESS_RESULT_FD=9 "$WL/procattr" 9>/dev/null
+out=$(env -u HARNESS_LAUNCH_VALUE "$WL/procattr" field=NoSuchField size=0 2>&1)
+case "$out" in
+*'"name":"personality"'*'"type":"end"'*) case "$out" in *status_value*|*env_value*) not_ok "procattr: absent field and variable are not reported" "$out" ;;
+	*) ok "procattr: absent field and variable are not reported (not 0)" ;; esac ;;
+*) not_ok "procattr: a complete stream" "$(printf '%s' "$out" | head -c 300)" ;;
+esac
+
 # ---- parsing: variant files ----
 cp kernels/fragments/*.config "$K/fragments/"
 printf '[variant]\nfragments = base virt pages-4k mthp\ncmdline = x\nlauncher = chroot /x\n' >"$K/variants/kind.ini"
@@ -135,9 +145,9 @@ f=$(pm pps-model gups region fault.minor) a=$(pm pps-model gups region thp.hugep
 fb=$(pm bare gups region fault.minor) ab=$(pm bare gups region thp.hugepages-64kB.anon_fault_alloc)
 echo "# gups 16 MiB: pps-model $f faults, $a 64 KiB folios; bare $fb faults, $ab folios"
 check "pps-model: 16 MiB in about 256 faults (16 MiB / 64 KiB)" within "$f" 256 5
-check "pps-model: 256 64 KiB anon_fault_alloc (system-wide, so at least)" awk -v a="$a" 'BEGIN { exit !(a >= 256 && a <= 300) }'
+check "pps-model: 256 64 KiB anon_fault_alloc (system-wide: other processes may add)" awk -v a="$a" 'BEGIN { exit !(a >= 256 && a < 512) }'
 check "bare (no launcher, same knobs): about 4096 faults (4 KiB pages)" within "$fb" 4096 5
-check "bare: no 64 KiB folio for its table" awk -v a="$ab" 'BEGIN { exit !(a < 16) }'
+check "bare: not its table in 64 KiB folios (system-wide count < 128)" awk -v a="$ab" 'BEGIN { exit !(a < 128) }'
 check "pps-model: no PMD THP (AnonHugePages peak 0)" test "$(pm pps-model gups process mem.AnonHugePages_peak)" = 0.0
 pc=$(pm pps-model smallfiles workload pagecache_bytes_per_file)
 pcb=$(pm bare smallfiles workload pagecache_bytes_per_file)
