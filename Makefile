@@ -64,7 +64,7 @@ help:
 	@echo "make check      install what is missing, build, run all tests (plain and ASan+UBSan)"
 	@echo "make check-unit / check-e2e   one kind of test on the current build"
 	@echo "make check-kernel     long kernel-build tests: 4k/16k/64k, pps, mthp-collapse (~30 min)"
-	@echo "make check-qemu       long qemu-target tests: default sweep, 16k, failures, order (~3 min warm)"
+	@echo "make check-qemu       long qemu-target tests: default sweep, 16k, failures, order, pps (~4 min warm)"
 	@echo "make guest-arm64      the arm64 build the qemu guest runs, in $(O)-arm64/"
 	@echo "make bench-boot       QEMU start to the first workload (target <= 3 s)"
 	@echo "make bench      print measurement-overhead figures"
@@ -275,9 +275,11 @@ guest-arm64: config-arm64.mk
 # The long qemu-target tests (tests/qemu/): sweeps/default.ini with its
 # physical facts and a second run that builds nothing; 16k; a panic, a wrong
 # console, a cut stream, a hang, a boot timeout, SIGINT; interleaved and
-# grouped boots. Kernels (4k, 16k, 64k) and the guest bundle come from the
+# grouped boots; the pps test series and pps-model (tests/qemu/test_60_pps.sh).
+# Kernels (4k, 16k, 64k, pps with tests/kernel/pps-series) and the guest bundle come from the
 # build cache (~/.cache/harness or $$HARNESS_CACHE): about 3 minutes when it
-# is warm, plus three kernel builds (7-14 min each on 2 cores) when cold.
+# is warm, plus the kernel builds when cold (7-14 min each on 2 cores; pps
+# about 1 min after 4k: its series changes two .c files).
 check-qemu: all
 	scripts/install-deps qemu kernel
 	$(MAKE) guest-arm64

@@ -51,7 +51,7 @@ static int launcher_in_bundle(const struct qemu_session *s, const char *const *w
 	if (k == LAUNCH_WRAPPER && strchr(w[1], '/'))
 		snprintf(name, sizeof(name), "%s", w[1] + (w[1][0] == '/'));
 	else if (k == LAUNCH_WRAPPER)
-		snprintf(name, sizeof(name), "%s/%s", GUEST_BIN + 1, w[1]);
+		snprintf(name, sizeof(name), "%s/%s", &GUEST_BIN[1], w[1]);
 	else if (k == LAUNCH_PRELOAD && !strchr(w[1], '/'))
 		snprintf(name, sizeof(name), "harness/lib/%s.so", w[1]);
 	else if (k == LAUNCH_PRELOAD)
