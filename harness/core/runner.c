@@ -743,7 +743,9 @@ static void noise_settings(json_t *j, const struct run_opts *o, const struct bin
 		json_object_set_new(j, "membind_nodes", json_string(list));
 		free(list);
 	}
-	for (size_t i = 0; i < o->nlauncher; i++)
+	/* exec is no launcher: [] as for a variant that names none, so the
+	 * variant's stored definition does not change with the spelling. */
+	for (size_t i = 0; launcher_kind(o->launcher, o->nlauncher) != LAUNCH_EXEC && i < o->nlauncher; i++)
 		json_array_append_new(launcher, json_string(o->launcher[i]));
 	json_object_set_new(j, "launcher", launcher);
 }

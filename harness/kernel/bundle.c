@@ -14,6 +14,7 @@
 #include "core/proc.h"
 #include "kernel/sha256.h"
 #include "kernel/bundle.h"
+#include "core/launcher.h"
 #include "kernel/cpio.h"
 
 /* Bump when the layout changes what identical inputs produce. */
@@ -244,6 +245,29 @@ static int add_dir(struct bundle *b, const char *gb, const char *sub, int requir
 	free(names);
 	free(dir);
 	return rc;
+}
+
+int bundle_launcher_file(const char *const *w, size_t n, char *name, size_t len)
+{
+	enum launch_kind k = launcher_kind(w, n);
+	const char *arg = n > 1 ? w[1] : "";
+
+	if (k != LAUNCH_WRAPPER && k != LAUNCH_PRELOAD)
+		return 0;
+	if (strchr(arg, '/'))
+		snprintf(name, len, "%s", arg + (arg[0] == '/'));
+	else
+		snprintf(name, len, k == LAUNCH_WRAPPER ? "harness/bin/%s" : "harness/lib/%s.so", arg);
+	return 1;
+}
+
+char *bundle_host_file(const char *guest_build, const char *name)
+{
+	static const char prefix[] = "harness/";
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1) || strstr(name, "/../"))
+		return NULL;
+	return kfs_join(guest_build, name + sizeof(prefix) - 1);
 }
 
 int bundle_parse_readelf(const char *text, char ***needed, size_t *n, char **interp)

@@ -51,6 +51,14 @@ char *bundle_cache_dir(void);
 int bundle_ensure(const char *guest_build, struct bundle *b, struct herr *err);
 void bundle_free(struct bundle *b);
 
+/* The archive name (no leading '/') of the file a launcher needs in the
+ * guest: a wrapper's program (harness/bin/NAME for a bare name) or a
+ * preload's library (harness/lib/NAME.so). 0 when it needs none. */
+int bundle_launcher_file(const char *const *words, size_t n, char *name, size_t len);
+/* The guest build's file behind an archive name under harness/
+ * (harness/bin/X -> <guest_build>/bin/X); NULL for any other name. */
+char *bundle_host_file(const char *guest_build, const char *name);
+
 /* Exposed for tests: the NEEDED names and the interpreter of an ELF file
  * from `readelf -d -l` output. Caller frees names and the array. */
 int bundle_parse_readelf(const char *text, char ***needed, size_t *n, char **interp);

@@ -82,5 +82,18 @@ check "pps-model: a 1 KiB file takes 4096 bytes of page cache, as on 4k" [ "$(pc
 check "64k: 65536" [ "$(pc 64k)" = 65536.0 ]
 check "pps-model: the launcher is stored with its runs" \
 	[ "$(q "$DB" "SELECT DISTINCT json_extract(settings_json, '\$.launcher[0]') FROM runs WHERE sweep_id = '$S' AND variant = 'pps-model'")" = preload ]
+check "pps-model-bare: no launcher stored ([], as 4k's)" \
+	[ "$(q "$DB" "SELECT DISTINCT json_extract(settings_json, '\$.launcher') FROM runs WHERE sweep_id = '$S' AND variant = 'pps-model-bare'")" = "[]" ]
 checkhas "pps-model: the table shows its faults and folios" "$(cat "$T/out")" "pps-model" "anon_fault_alloc"
+
+# A wrapper the guest bundle lacks: refused at its line, before anything
+# is built or booted.
+printf '[sweep]\ntarget = qemu\n[variant w]\nkernel = 4k\nlauncher = wrapper taskset -c 0\n[workload procattr]\n' >"$T/nowrap.ini"
+"$H" sweep "$T/nowrap.ini" -q --db "$T/nowrap.db" >"$T/out" 2>"$T/err"
+rc=$?
+check "a wrapper not in the bundle: exit 2" [ "$rc" -eq 2 ]
+checkhas "... naming file, line, the wrapper and where it was looked for" "$(cat "$T/err")" \
+	"$T/nowrap.ini:5" "launcher 'wrapper taskset'" "the guest has no /harness/bin/taskset"
+check "... one line" [ "$(wc -l <"$T/err")" -eq 1 ]
+check "... and no database made" [ ! -e "$T/nowrap.db" ]
 finish

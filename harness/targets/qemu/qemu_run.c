@@ -45,24 +45,13 @@ static int bundle_has(const struct bundle *b, const char *name)
 static int launcher_in_bundle(const struct qemu_session *s, const char *const *w, size_t n,
 			      struct herr *err)
 {
-	enum launch_kind k = launcher_kind(w, n);
 	char name[600];
 
-	if (k == LAUNCH_WRAPPER && strchr(w[1], '/'))
-		snprintf(name, sizeof(name), "%s", w[1] + (w[1][0] == '/'));
-	else if (k == LAUNCH_WRAPPER)
-		snprintf(name, sizeof(name), "%s/%s", &GUEST_BIN[1], w[1]);
-	else if (k == LAUNCH_PRELOAD && !strchr(w[1], '/'))
-		snprintf(name, sizeof(name), "harness/lib/%s.so", w[1]);
-	else if (k == LAUNCH_PRELOAD)
-		snprintf(name, sizeof(name), "%s", w[1] + (w[1][0] == '/'));
-	else
+	if (!bundle_launcher_file(w, n, name, sizeof(name)) || bundle_has(&s->bundle, name))
 		return 0;
-	if (!bundle_has(&s->bundle, name))
-		return herr_set(err, EXIT_USAGE, "launcher %s %s: not in the guest bundle (/%s; the guest has "
-				"only the harness, its workloads, launchers/ built into %s)", w[0], w[1],
-				name, s->bundle.guest_build);
-	return 0;
+	return herr_set(err, EXIT_USAGE, "launcher %s %s: not in the guest bundle (/%s; the guest has "
+			"only the harness, its workloads, launchers/ built into %s)", w[0], w[1],
+			name, s->bundle.guest_build);
 }
 
 int qemu_session_launcher(struct qemu_session *s, const char *const *w, size_t n, struct herr *err)
@@ -183,14 +172,16 @@ int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qem
 	if (qemu_check_opts(o, err) || check_emulator(o, err))
 		return -1;
 	rc = kbuild_plan(variant, &ko, &s->kb, err);
-	if (!rc)
-		rc = build_kernel(s, &ko, err);
-	if (!rc)
-		rc = qemu_kernel_from_build(s->kb.entry, s->kb.image, s->kb.v->cmdline, &s->k, err);
+	/* The bundle first: it is cheap, and a launcher it lacks stops the
+	 * variant before its kernel is built. */
 	if (!rc)
 		rc = make_bundle(s, err);
 	if (!rc)
 		rc = take_launcher(s, err);
+	if (!rc)
+		rc = build_kernel(s, &ko, err);
+	if (!rc)
+		rc = qemu_kernel_from_build(s->kb.entry, s->kb.image, s->kb.v->cmdline, &s->k, err);
 	if (!rc)
 		rc = make_settings(s, err);
 	if (rc)
