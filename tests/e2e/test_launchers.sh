@@ -110,7 +110,7 @@ launcher = prctl 0x70707301 65536
 field = NoNewPrivs
 size = 64k
 EOF
-"$H" sweep "$S/kinds.ini" -q --db "$DB" >/dev/null 2>"$T/kinds.err"
+"$H" sweep "$S/kinds.ini" -q --db "$DB" >/dev/null 2>"$T/kinds.err" || sed "s/^/# /" "$T/kinds.err"
 wm() { q "$DB" "SELECT m.value FROM runs r JOIN metrics m ON m.run_id = r.id WHERE r.variant = '$1' AND m.name = '$2'"; }
 check "prctl: PR_SET_NO_NEW_PRIVS reached the workload (NoNewPrivs 1)" test "$(wm prctl status_value)" = 1.0
 check "... a process started without it has NoNewPrivs 0" test "$(wm plain status_value)" = 0.0
@@ -144,9 +144,17 @@ pm() { q "$DB" "SELECT m.value FROM runs r JOIN metrics m ON m.run_id = r.id
 f=$(pm pps-model gups region fault.minor) a=$(pm pps-model gups region thp.hugepages-64kB.anon_fault_alloc)
 fb=$(pm bare gups region fault.minor) ab=$(pm bare gups region thp.hugepages-64kB.anon_fault_alloc)
 echo "# gups 16 MiB: pps-model $f faults, $a 64 KiB folios; bare $fb faults, $ab folios"
-check "pps-model: 16 MiB in about 256 faults (16 MiB / 64 KiB)" within "$f" 256 5
+# The same bytes in 64 KiB instead of 4 KiB faults: 4096 - 256 fewer.
+# (An ASan build adds the same shadow-memory faults to both.)
+check "pps-model: 3840 faults fewer than bare for 16 MiB (4096 - 256)" \
+	within "$(awk -v a="$fb" -v b="$f" 'BEGIN { print a - b }')" 3840 3
+case "$BUILD" in *asan*) ;; *)
+check "pps-model: 16 MiB in about 256 faults (16 MiB / 64 KiB)" within "$f" 256 5 ;;
+esac
 check "pps-model: 256 64 KiB anon_fault_alloc (system-wide: other processes may add)" awk -v a="$a" 'BEGIN { exit !(a >= 256 && a < 512) }'
-check "bare (no launcher, same knobs): about 4096 faults (4 KiB pages)" within "$fb" 4096 5
+case "$BUILD" in *asan*) ;; *)
+check "bare (no launcher, same knobs): about 4096 faults (4 KiB pages)" within "$fb" 4096 5 ;;
+esac
 check "bare: not its table in 64 KiB folios (system-wide count < 128)" awk -v a="$ab" 'BEGIN { exit !(a < 128) }'
 check "pps-model: no PMD THP (AnonHugePages peak 0)" test "$(pm pps-model gups process mem.AnonHugePages_peak)" = 0.0
 pc=$(pm pps-model smallfiles workload pagecache_bytes_per_file)
