@@ -51,6 +51,13 @@ unset HARNESS_PPS_SERIES
 # applies to the default source as it is, with no fuzz.
 check "tests/kernel/pps-series applies to the source with --fuzz=0" \
 	patch -p1 --fuzz=0 --dry-run -s -d "$src" -i "$REPO/tests/kernel/pps-series/0001-prctl-PR_SET_PAGE_SIZE_HINT-shown-in-proc-status.patch"
+# Built here, it is shared with check-qemu (HARNESS_KERNEL_SHARE), which
+# boots it (tests/qemu/test_60_pps.sh): two .c files recompiled.
+build pps --patches "$REPO/tests/kernel/pps-series"
+echo "# pps with tests/kernel/pps-series: $took s ($err)"
+check "pps: builds with the test series" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || printf '#   %s\n' "$err"
+check "pps: the test series' PageSizeHint line is in its Image" grep -q -a "PageSizeHint" "$out"
 
 build mthp-collapse --patches "$T/series/mthp-collapse"
 echo "# mthp-collapse with the dummy series: $took s ($err)"
