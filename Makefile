@@ -45,13 +45,18 @@ WL_BIN = $(WL_SRC:workloads/%.c=$(O)/workloads/%)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 HARNESS = $(O)/harness
+# Launchers' helpers (launchers/, docs/kernels.md): preload libraries in
+# lib/ (found by name beside the harness binary, /harness/lib in the
+# guest) and wrapper programs in bin/ (/harness/bin, on the guest's PATH).
+LAUNCHER_LIB = $(O)/lib/thp-advise.so
+LAUNCHER_BIN = $(O)/bin/pps-exec
 
 # Per-workload extra libraries (e.g. LIBS_mallocchurn = $(JEMALLOC_LIBS)).
 -include workloads/libs.mk
 
 .SECONDARY:
 .PHONY: fuzz fuzz-build all help metrics-doc check check-unit check-e2e check-kernel check-warnings cross-arm64 check-arm64 bench bench-workloads bench-report bench-check-power run install clean distclean guest-arm64 check-qemu check-lava bench-boot
-all: $(HARNESS) $(WL_BIN)
+all: $(HARNESS) $(WL_BIN) $(LAUNCHER_LIB) $(LAUNCHER_BIN)
 
 help:
 	@echo "make            build harness and workloads into $(O)/"
@@ -59,7 +64,7 @@ help:
 	@echo "make check      install what is missing, build, run all tests (plain and ASan+UBSan)"
 	@echo "make check-unit / check-e2e   one kind of test on the current build"
 	@echo "make check-kernel     long kernel-build tests: 4k/16k/64k, pps, mthp-collapse (~30 min)"
-	@echo "make check-qemu       long qemu-target tests: default sweep, 16k, failures, order (~3 min warm)"
+	@echo "make check-qemu       long qemu-target tests: default sweep, 16k, failures, order, pps, ssh lab (~10 min warm)"
 	@echo "make check-lava       LAVA for real: export, lava-run on a qemu device, ingest, merge (~5 min warm)"
 	@echo "make guest-arm64      the arm64 build the qemu guest runs, in $(O)-arm64/"
 	@echo "make bench-boot       QEMU start to the first workload (target <= 3 s)"
@@ -99,6 +104,18 @@ $(O)/workloads/%: $(O)/obj/workloads/%.o $(WL_COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_$*) $(PC_LIBS) -lpthread -lm
+
+# A preload library is built without the sanitizers: it is loaded before
+# an ASan runtime could be.
+$(O)/lib/%.so: launchers/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl
+
+$(O)/bin/%: launchers/%.c $(CONFIG)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(LIB_OBJ) $(WL_COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -205,6 +222,9 @@ install: all $(O)/harness.1
 		$(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(HARNESS) $(DESTDIR)$(PREFIX)/bin/harness
 	install -m 755 $(WL_BIN) $(DESTDIR)$(PREFIX)/libexec/harness/workloads/
+	install -d $(DESTDIR)$(PREFIX)/libexec/harness/lib $(DESTDIR)$(PREFIX)/libexec/harness/bin
+	install -m 644 $(LAUNCHER_LIB) $(DESTDIR)$(PREFIX)/libexec/harness/lib/
+	install -m 755 $(LAUNCHER_BIN) $(DESTDIR)$(PREFIX)/libexec/harness/bin/
 	install -m 644 $(O)/harness.1 $(DESTDIR)$(PREFIX)/share/man/man1/harness.1
 	# Kernel fragments and variants (found at ../share/harness/kernels from
 	# bin/) and the ready sweep files.
@@ -221,7 +241,10 @@ install: all $(O)/harness.1
 	if [ -x $(O)-arm64/harness ]; then \
 		install -d $(DESTDIR)$(PREFIX)/libexec/harness/arm64/workloads && \
 		install -m 755 $(O)-arm64/harness $(DESTDIR)$(PREFIX)/libexec/harness/arm64/harness && \
-		install -m 755 $(O)-arm64/workloads/* $(DESTDIR)$(PREFIX)/libexec/harness/arm64/workloads/; \
+		install -m 755 $(O)-arm64/workloads/* $(DESTDIR)$(PREFIX)/libexec/harness/arm64/workloads/ && \
+		install -d $(DESTDIR)$(PREFIX)/libexec/harness/arm64/lib $(DESTDIR)$(PREFIX)/libexec/harness/arm64/bin && \
+		install -m 644 $(O)-arm64/lib/*.so $(DESTDIR)$(PREFIX)/libexec/harness/arm64/lib/ && \
+		install -m 755 $(O)-arm64/bin/* $(DESTDIR)$(PREFIX)/libexec/harness/arm64/bin/; \
 	fi
 
 clean:
@@ -258,11 +281,13 @@ guest-arm64: config-arm64.mk
 # The long qemu-target tests (tests/qemu/): sweeps/default.ini with its
 # physical facts and a second run that builds nothing; 16k; a panic, a wrong
 # console, a cut stream, a hang, a boot timeout, SIGINT; interleaved and
-# grouped boots; the ssh target against an emulated lab machine (one QEMU
-# with dropbear, kernels switched by kexec: tests/qemu/test_60_ssh.sh,
-# about 5 minutes). Kernels (4k, 16k, 64k) and the guest bundle come from the
+# grouped boots; the pps test series and pps-model (tests/qemu/test_60_pps.sh);
+# the ssh target against an emulated lab machine (one QEMU with dropbear,
+# kernels switched by kexec: tests/qemu/test_60_ssh.sh, about 5 minutes).
+# Kernels (4k, 16k, 64k, pps with tests/kernel/pps-series) and the guest bundle come from the
 # build cache (~/.cache/harness or $$HARNESS_CACHE): about 3 minutes when it
-# is warm, plus three kernel builds (7-14 min each on 2 cores) when cold.
+# is warm, plus the kernel builds when cold (7-14 min each on 2 cores; pps
+# about 1 min after 4k: its series changes two .c files).
 check-qemu: all
 	scripts/install-deps qemu kernel ssh
 	$(MAKE) guest-arm64

@@ -166,8 +166,6 @@ static int list_run(struct cmd_ctx *ctx, struct herr *err)
 static void show_variant(const struct kvariant *v)
 {
 	const struct kvariant *b = v->base;
-	static const char *const kinds[] = { "exec", "wrapper", "prctl", "personality" };
-
 	printf("%-12s %s\n%-12s %s\n", "variant", v->name, "file", v->file);
 	printf("%-12s %s\n", "description", v->description ? v->description : "");
 	if (b != v)
@@ -183,7 +181,7 @@ static void show_variant(const struct kvariant *v)
 		printf("%-12s %s=%s\n", "knob", v->knobs[i].path, v->knobs[i].value);
 	if (!v->nknobs)
 		printf("%-12s (none)\n", "knob");
-	printf("%-12s %s", "launcher", kinds[v->launcher.kind]);
+	printf("%-12s %s", "launcher", launch_kinds[v->launcher.kind].name);
 	for (size_t i = 0; i < v->launcher.nargs; i++)
 		printf(" %s", v->launcher.args[i]);
 	putchar('\n');

@@ -23,6 +23,7 @@
 #include "machine/knobs.h"
 #include "agent/agent.h"
 #include "agent/frame.h"
+#include "kernel/bundle.h"
 
 /* ---- knobs: applied before each run, put back after ---- */
 
@@ -82,29 +83,7 @@ static void knobs_restore(const struct run_record *r)
 
 /* ---- one cell ---- */
 
-/* {page_size} and {page_shift} of a launcher argument, for this kernel. */
-static char *fill_placeholders(const char *arg)
-{
-	long ps = sysconf(_SC_PAGESIZE);
-	int shift = 0;
-	char num[32], *out;
-	const char *at;
-
-	while ((1L << shift) < ps)
-		shift++;
-	if ((at = strstr(arg, "{page_size}")))
-		snprintf(num, sizeof(num), "%ld", ps);
-	else if ((at = strstr(arg, "{page_shift}")))
-		snprintf(num, sizeof(num), "%d", shift);
-	else
-		return strdup(arg);
-	if (asprintf(&out, "%.*s%s%s", (int)(at - arg), arg, num, strchr(at, '}') + 1) < 0)
-		return NULL;
-	return out;
-}
-
-static void run_opts_of(const struct boot_plan *p, const struct boot_cell *c, char **launcher,
-			struct run_opts *ro)
+static void run_opts_of(const struct boot_plan *p, const struct boot_cell *c, struct run_opts *ro)
 {
 	memset(ro, 0, sizeof(*ro));
 	ro->path = c->program;
@@ -118,7 +97,8 @@ static void run_opts_of(const struct boot_plan *p, const struct boot_cell *c, ch
 	ro->nevents = c->nevents;
 	ro->aslr_off = c->aslr_off;
 	ro->drop_caches = c->drop_caches;
-	ro->launcher = (const char *const *)launcher;
+	/* The runner fills {page_size} and {page_shift} for this kernel. */
+	ro->launcher = (const char *const *)p->launcher;
 	ro->nlauncher = p->nlauncher;
 	ro->settings_extra = p->settings_json;
 }
@@ -165,7 +145,7 @@ static void fail_record(struct run_record *r, const char *why)
 	mset_init(&r->metrics);
 }
 
-static int run_cell(const struct boot_plan *p, size_t i, char **launcher, struct run_record *r)
+static int run_cell(const struct boot_plan *p, size_t i, struct run_record *r)
 {
 	struct run_opts ro;
 	struct herr e = { 0 };
@@ -173,7 +153,7 @@ static int run_cell(const struct boot_plan *p, size_t i, char **launcher, struct
 	char *settings = merged_settings(p, &p->cells[i]);
 
 	record_of(p, &p->cells[i], r);
-	run_opts_of(p, &p->cells[i], launcher, &ro);
+	run_opts_of(p, &p->cells[i], &ro);
 	ro.settings_extra = settings;
 	if (knobs_apply(p, r, &e)) {
 		knobs_restore(r);
@@ -344,16 +324,6 @@ static int test_faults(const struct boot_plan *p, size_t i, int pid1, FILE *log,
 	_exit(1);
 }
 
-static char **launcher_of(const struct boot_plan *p)
-{
-	char **v = calloc(p->nlauncher + 1, sizeof(*v));
-
-	for (size_t i = 0; v && i < p->nlauncher; i++)
-		if (!(v[i] = fill_placeholders(p->launcher[i])))
-			return NULL;
-	return v;
-}
-
 static void wait_ack(int fd)
 {
 	struct pollfd pf = { fd, POLLIN, 0 };
@@ -366,8 +336,7 @@ static void wait_ack(int fd)
 static int run_cells(const struct boot_plan *p, struct frame_out *f, int pid1, FILE *log,
 		     struct herr *err)
 {
-	char **launcher = launcher_of(p);
-	int rc = launcher ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
+	int rc = 0;
 
 	for (size_t i = 0; !rc && i < p->ncells; i++) {
 		const struct boot_cell *c = &p->cells[i];
@@ -381,7 +350,7 @@ static int run_cells(const struct boot_plan *p, struct frame_out *f, int pid1, F
 			rc = test_faults(p, i, pid1, log, err);
 		if (rc)
 			break;
-		if (run_cell(p, i, launcher, &r))
+		if (run_cell(p, i, &r))
 			rc = herr_set(err, EXIT_RUNTIME, "interrupted by a signal");
 		else
 			rc = send_run(f, p, i, &r, err);
@@ -389,9 +358,6 @@ static int run_cells(const struct boot_plan *p, struct frame_out *f, int pid1, F
 			lava_cases(&r, i, log);
 		record_free(&r);
 	}
-	for (size_t i = 0; launcher && i < p->nlauncher; i++)
-		free(launcher[i]);
-	free(launcher);
 	return rc;
 }
 
@@ -627,6 +593,9 @@ void agent_init(void)
 	int fd = -1, rc;
 
 	init_mounts();
+	/* The kernel starts init without PATH: wrapper launchers name the
+	 * bundle's programs by name. */
+	setenv("PATH", GUEST_BIN ":/bin:/usr/bin", 1);
 	bootplan_init(&p);
 	rc = bootplan_load(AGENT_PLAN_PATH, &p, &err);
 	if (open_output(&p, &fd, rc ? &(struct herr){ 0 } : &err) && !rc)

@@ -61,7 +61,7 @@ struct boot_plan {
 	size_t ntrees;
 	char **knob_paths, **knob_values;
 	size_t nknobs;
-	char **launcher;	/* argv prefix; {page_size} and {page_shift} filled in */
+	char **launcher;	/* launcher words, the kind first (core/launcher.h); the runner fills {page_size} */
 	size_t nlauncher;
 	char *settings_json;	/* object merged into every run's settings */
 	struct boot_test test;

@@ -21,6 +21,7 @@
 #include "measure/metric_table.h"
 #include "measure/pagecache.h"
 #include "measure/procfs.h"
+#include "core/launcher.h"
 #include "core/runner.h"
 #include "core/signals.h"
 #include "core/stream.h"
@@ -64,6 +65,7 @@ struct run_state {
 	int have_peak[NSAMPLED];
 	size_t nsamples;
 	double bytes_touched;
+	struct launch launch;		/* the launcher, ready for the child */
 };
 
 static int64_t now_ns(void)
@@ -387,13 +389,14 @@ static void keep_tail(struct run_state *s, const char *buf, size_t n)
 
 /* What the child was doing when it failed, sent with errno over the
  * status pipe so the run's reason says it. */
-enum child_stage { STAGE_CGROUP = 1, STAGE_ASLR, STAGE_CPUBIND, STAGE_MEMBIND, STAGE_EXEC };
+enum child_stage { STAGE_CGROUP = 1, STAGE_ASLR, STAGE_CPUBIND, STAGE_MEMBIND, STAGE_LAUNCH, STAGE_EXEC };
 
 static const char *const stage_what[] = {
 	[STAGE_CGROUP] = "cannot enter the run's cgroup",
 	[STAGE_ASLR] = "cannot turn ASLR off (personality)",
 	[STAGE_CPUBIND] = "cannot bind the workload's CPUs",
 	[STAGE_MEMBIND] = "cannot bind the workload's memory",
+	[STAGE_LAUNCH] = "cannot apply the launcher",
 	[STAGE_EXEC] = "cannot start",
 };
 
@@ -412,15 +415,15 @@ static int child_controls(const struct run_opts *o, const struct binding *b)
 	return 0;
 }
 
-static char **child_argv(const struct run_opts *o, char *seed)
+static char **child_argv(const struct run_opts *o, const struct launch *l, char *seed)
 {
-	char **argv = calloc(o->nlauncher + o->nparams + 4, sizeof(*argv));
+	char **argv = calloc(l->nargv + o->nparams + 4, sizeof(*argv));
 	size_t a = 0;
 
 	if (!argv)
 		return NULL;
-	for (size_t i = 0; i < o->nlauncher; i++)
-		argv[a++] = (char *)o->launcher[i];
+	for (size_t i = 0; i < l->nargv; i++)
+		argv[a++] = l->argv[i];
 	argv[a++] = (char *)o->path;
 	argv[a++] = "--seed";
 	argv[a++] = seed;
@@ -430,8 +433,8 @@ static char **child_argv(const struct run_opts *o, char *seed)
 }
 
 /* In the child between fork and exec. */
-static void child(const struct run_opts *o, const struct run_cgroup *cg, const struct binding *b,
-		  int go_fd, int res_w, int ack_r, int err_w, int status_w)
+static void child(const struct run_opts *o, const struct launch *l, const struct run_cgroup *cg,
+		  const struct binding *b, int go_fd, int res_w, int ack_r, int err_w, int status_w)
 {
 	char seed[32], fdbuf[16];
 	int devnull = open("/dev/null", O_RDONLY);
@@ -446,6 +449,10 @@ static void child(const struct run_opts *o, const struct run_cgroup *cg, const s
 		goto fail;
 	if ((st[0] = child_controls(o, b)))
 		goto fail;
+	/* After the controls, so a personality launcher adds to ASLR off. */
+	st[0] = STAGE_LAUNCH;
+	if (launch_apply(l))
+		goto fail;
 	st[0] = STAGE_EXEC;
 	dup2(devnull, 0);
 	dup2(err_w, 1);
@@ -457,13 +464,13 @@ static void child(const struct run_opts *o, const struct run_cgroup *cg, const s
 	snprintf(fdbuf, sizeof(fdbuf), "%d", ack_r);
 	setenv("HARNESS_ACK_FD", fdbuf, 1);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)o->seed);
-	argv = child_argv(o, seed);
+	argv = child_argv(o, l, seed);
 	if (!argv)
 		goto fail;
 	/* Wait until the counters are attached: they start at exec. */
 	if (read(go_fd, &c, 1) != 1)
 		_exit(127);
-	if (o->nlauncher)
+	if (l->nargv)
 		execvp(argv[0], argv);
 	else
 		execv(o->path, argv);
@@ -671,14 +678,28 @@ static int collect(struct run_state *s, const struct rusage *ru, int64_t wall, s
 	return 0;
 }
 
+/* "prctl 0x70707301 65536": the launcher as written, for a reason. */
+static void launcher_text(const struct run_opts *o, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < o->nlauncher && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? " " : "", o->launcher[i]);
+}
+
 static void judge(struct run_state *s, int wstatus, const int child_st[2])
 {
 	struct run_record *r = s->r;
 	struct herr e;
 
 	if (child_st[0] > 0 && child_st[0] <= STAGE_EXEC) {
+		char what[300];
+
+		launcher_text(s->o, what, sizeof(what));
 		set_failed(r, "%s %s: %s", stage_what[child_st[0]],
-			   child_st[0] == STAGE_EXEC && s->o->nlauncher ? s->o->launcher[0] : s->o->path,
+			   child_st[0] == STAGE_LAUNCH ? what
+			   : child_st[0] == STAGE_EXEC && s->launch.nargv ? s->launch.argv[0] : s->o->path,
 			   strerror(child_st[1]));
 		return;
 	}
@@ -722,7 +743,9 @@ static void noise_settings(json_t *j, const struct run_opts *o, const struct bin
 		json_object_set_new(j, "membind_nodes", json_string(list));
 		free(list);
 	}
-	for (size_t i = 0; i < o->nlauncher; i++)
+	/* exec is no launcher: [] as for a variant that names none, so the
+	 * variant's stored definition does not change with the spelling. */
+	for (size_t i = 0; launcher_kind(o->launcher, o->nlauncher) != LAUNCH_EXEC && i < o->nlauncher; i++)
 		json_array_append_new(launcher, json_string(o->launcher[i]));
 	json_object_set_new(j, "launcher", launcher);
 }
@@ -773,6 +796,7 @@ static void state_free(struct run_state *s)
 		free(s->paths[i]);
 	free(s->paths);
 	stream_free(&s->stream);
+	launch_free(&s->launch);
 	counters_close(s->ctr);
 	if (s->res_fd >= 0)
 		close(s->res_fd);
@@ -799,7 +823,7 @@ static int start(struct run_state *s, struct run_cgroup *cg, const struct bindin
 		return -1;
 	}
 	if (s->pid == 0)
-		child(s->o, cg, b, fds[P_GO][0], fds[P_RES][1], fds[P_ACK][0], fds[P_ERR][1],
+		child(s->o, &s->launch, cg, b, fds[P_GO][0], fds[P_RES][1], fds[P_ACK][0], fds[P_ERR][1],
 		      fds[P_STATUS][1]);
 	close(fds[P_GO][0]);
 	close(fds[P_RES][1]);
@@ -817,7 +841,10 @@ static int start(struct run_state *s, struct run_cgroup *cg, const struct bindin
 	sys_snapshot_take(&s->sys[0], "");
 	s->t0 = now_ns();
 	s->r->started_ns = wall_ns();
-	if (write(fds[P_GO][1], "G", 1) != 1) {
+	/* EPIPE: the child failed before exec (a launcher the kernel refuses,
+	 * a cgroup it cannot enter) and said why on the status pipe: the run
+	 * fails with that reason, the harness goes on. */
+	if (write(fds[P_GO][1], "G", 1) != 1 && errno != EPIPE) {
 		kill(s->pid, SIGKILL);
 		return herr_errno(err, EXIT_RUNTIME, "cannot start the workload");
 	}
@@ -851,10 +878,12 @@ int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err)
 	struct rusage ru;
 	int fds[5][2], wstatus = 0, child_st[2] = { 0, 0 }, rc;
 
+	if (launch_prepare(o->launcher, o->nlauncher, &s.launch, err))
+		return -1;
 	if (o->drop_caches && drop_caches(err))
-		return -1;
+		goto fail_launch;
 	if (binding_prepare(o, &b, err))
-		return -1;
+		goto fail_launch;
 	for (int i = 0; i < 2; i++) {
 		sys_snapshot_init(&s.sys[i]);
 		sys_snapshot_init(&s.reg_sys[i]);
@@ -862,7 +891,7 @@ int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err)
 	stream_init(&s.stream, on_message, &s);
 	if (open_pipes(fds, err)) {
 		binding_free(&b);
-		return -1;
+		goto fail_launch;
 	}
 	if (o->use_cgroup)
 		cgroup_create(&cg, r->id);
@@ -898,4 +927,7 @@ int runner_run(const struct run_opts *o, struct run_record *r, struct herr *err)
 	state_free(&s);
 	binding_free(&b);
 	return rc;
+fail_launch:
+	launch_free(&s.launch);
+	return -1;
 }

@@ -28,7 +28,7 @@ struct run_opts {
 	int drop_caches;		/* sync, then drop page cache, dentries and inodes first */
 	const char *cpus;		/* bind the child's CPUs (runner_check_cpus syntax); NULL: none */
 	int membind;			/* with cpus: memory on their NUMA nodes too */
-	const char *const *launcher;	/* argv prefix that execs the workload (looked up in PATH) */
+	const char *const *launcher;	/* launcher words, the kind first (core/launcher.h); NULL: exec */
 	size_t nlauncher;
 	const char *settings_extra;	/* JSON object merged into settings_json; NULL: none */
 };

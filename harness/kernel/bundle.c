@@ -14,6 +14,7 @@
 #include "core/proc.h"
 #include "kernel/sha256.h"
 #include "kernel/bundle.h"
+#include "core/launcher.h"
 #include "kernel/cpio.h"
 
 /* Bump when the layout changes what identical inputs produce. */
@@ -28,7 +29,7 @@ static const struct { const char *name; unsigned mode; } guest_dirs[] = {
 	{ "dev", 0755 }, { "proc", 0555 }, { "sys", 0555 }, { "tmp", 01777 },
 	{ "var", 0755 }, { "var/tmp", 01777 }, { "mnt", 0755 }, { "mnt/scratch", 0755 },
 	{ "etc", 0755 }, { "lib", 0755 }, { GUEST_LIBDIR, 0755 }, { "harness", 0755 },
-	{ "harness/workloads", 0755 },
+	{ "harness/workloads", 0755 }, { "harness/lib", 0755 }, { "harness/bin", 0755 },
 };
 
 static double now_s(void)
@@ -198,17 +199,25 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Every workload program of the build, in name order. */
-static int add_workloads(struct bundle *b, const char *dir, struct herr *err)
+/* Every arm64 file of one directory of the build, in name order, under
+ * harness/<sub>/: the workloads (required), the launchers' preload
+ * libraries (lib) and wrapper programs (bin), which an older build may
+ * lack. */
+static int add_dir(struct bundle *b, const char *gb, const char *sub, int required, struct herr *err)
 {
-	DIR *d = opendir(dir);
+	char *dir = kfs_join(gb, sub);
+	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *e;
 	char **names = NULL;
 	size_t n = 0;
 	int rc = 0;
 
-	if (!d)
-		return herr_errno(err, EXIT_USAGE, "cannot list the guest workloads in %s", dir);
+	if (!d) {
+		rc = required || errno != ENOENT ? herr_errno(err, EXIT_USAGE, "cannot list the guest's %s in %s",
+							      sub, dir ? dir : gb) : 0;
+		free(dir);
+		return rc;
+	}
 	while ((e = readdir(d))) {
 		char **g;
 
@@ -226,9 +235,9 @@ static int add_workloads(struct bundle *b, const char *dir, struct herr *err)
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n; i++) {
-		char *src = kfs_join(dir, names[i]), *name = kfs_fmt("harness/workloads/%s", names[i]);
+		char *src = kfs_join(dir, names[i]), *name = kfs_fmt("harness/%s/%s", sub, names[i]);
 
-		if (!rc && src && kfs_is_file(src) && access(src, X_OK) == 0) {
+		if (!rc && src && kfs_is_file(src) && access(src, strcmp(sub, "lib") ? X_OK : R_OK) == 0) {
 			if (!is_aarch64_elf(src))
 				rc = herr_set(err, EXIT_USAGE, "%s is not an arm64 program: the guest cannot run it", src);
 			else if (add_file(b, name, src, 0755))
@@ -239,7 +248,31 @@ static int add_workloads(struct bundle *b, const char *dir, struct herr *err)
 		free(names[i]);
 	}
 	free(names);
+	free(dir);
 	return rc;
+}
+
+int bundle_launcher_file(const char *const *w, size_t n, char *name, size_t len)
+{
+	enum launch_kind k = launcher_kind(w, n);
+	const char *arg = n > 1 ? w[1] : "";
+
+	if (k != LAUNCH_WRAPPER && k != LAUNCH_PRELOAD)
+		return 0;
+	if (strchr(arg, '/'))
+		snprintf(name, len, "%s", arg + (arg[0] == '/'));
+	else
+		snprintf(name, len, k == LAUNCH_WRAPPER ? "harness/bin/%s" : "harness/lib/%s.so", arg);
+	return 1;
+}
+
+char *bundle_host_file(const char *guest_build, const char *name)
+{
+	static const char prefix[] = "harness/";
+
+	if (strncmp(name, prefix, sizeof(prefix) - 1) || strstr(name, "/../"))
+		return NULL;
+	return kfs_join(guest_build, name + sizeof(prefix) - 1);
 }
 
 int bundle_parse_readelf(const char *text, char ***needed, size_t *n, char **interp)
@@ -353,10 +386,10 @@ static int resolve_libs(struct bundle *b, struct herr *err)
 
 static int collect(struct bundle *b, const char *gb, struct herr *err)
 {
-	char *h = kfs_join(gb, "harness"), *wl = kfs_join(gb, "workloads");
+	char *h = kfs_join(gb, "harness");
 	int rc = 0;
 
-	if (!h || !wl)
+	if (!h)
 		rc = herr_set(err, EXIT_RUNTIME, "out of memory");
 	else if (!is_aarch64_elf(h))
 		rc = herr_set(err, EXIT_USAGE, "%s is not an arm64 program: the guest cannot run it "
@@ -364,11 +397,14 @@ static int collect(struct bundle *b, const char *gb, struct herr *err)
 	else if (add_file(b, "harness/harness", h, 0755))
 		rc = herr_set(err, EXIT_RUNTIME, "out of memory");
 	if (!rc)
-		rc = add_workloads(b, wl, err);
+		rc = add_dir(b, gb, "workloads", 1, err);
+	if (!rc)
+		rc = add_dir(b, gb, "lib", 0, err);
+	if (!rc)
+		rc = add_dir(b, gb, "bin", 0, err);
 	if (!rc)
 		rc = resolve_libs(b, err);
 	free(h);
-	free(wl);
 	return rc;
 }
 

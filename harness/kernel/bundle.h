@@ -1,5 +1,6 @@
 /* The guest bundle: the arm64 harness (the agent, and PID 1 of the guest),
- * every workload, and the arm64 shared libraries they need (DT_NEEDED
+ * every workload, the launchers' preload libraries (/harness/lib) and
+ * wrapper programs (/harness/bin), and the arm64 shared libraries they need (DT_NEEDED
  * resolved recursively from Debian's multiarch directories, plus the
  * dynamic loader), packed as one newc cpio archive, the initramfs every
  * qemu boot starts from.
@@ -19,6 +20,8 @@
 /* Where things are inside the guest. */
 #define GUEST_HARNESS "/harness/harness"
 #define GUEST_WORKLOADS "/harness/workloads"
+/* On the guest's PATH (the agent sets it): launchers' wrapper programs. */
+#define GUEST_BIN "/harness/bin"
 
 struct bundle_file {
 	char *name;		/* path in the archive, without the leading '/' */
@@ -52,6 +55,14 @@ void cache_prune(const char *dir, const char *suffix, size_t keep);
  * cache has it. */
 int bundle_ensure(const char *guest_build, struct bundle *b, struct herr *err);
 void bundle_free(struct bundle *b);
+
+/* The archive name (no leading '/') of the file a launcher needs in the
+ * guest: a wrapper's program (harness/bin/NAME for a bare name) or a
+ * preload's library (harness/lib/NAME.so). 0 when it needs none. */
+int bundle_launcher_file(const char *const *words, size_t n, char *name, size_t len);
+/* The guest build's file behind an archive name under harness/
+ * (harness/bin/X -> <guest_build>/bin/X); NULL for any other name. */
+char *bundle_host_file(const char *guest_build, const char *name);
 
 /* Exposed for tests: the NEEDED names and the interpreter of an ELF file
  * from `readelf -d -l` output. Caller frees names and the array. */

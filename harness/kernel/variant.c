@@ -14,6 +14,7 @@
 #include <ini.h>
 
 #include "core/fileio.h"
+#include "core/launcher.h"
 #include "fsutil.h"
 #include "core/names.h"
 #include "variant.h"
@@ -152,45 +153,19 @@ static int parse_knob(struct pstate *ps, const char *value)
 	return 0;
 }
 
-static int launcher_arg_ok(const char *a)
-{
-	char *end;
-
-	if (!strcmp(a, "{page_size}") || !strcmp(a, "{page_shift}"))
-		return 1;
-	errno = 0;
-	strtoull(a, &end, 0);
-	return !errno && end != a && !*end;
-}
-
+/* The launcher's words, checked against the one table of kinds
+ * (core/launcher.c), kept without the kind word. */
 static int parse_launcher(struct pstate *ps, const char *value)
 {
-	static const char *const kinds[] = { "exec", "wrapper", "prctl", "personality" };
-	static const size_t min_args[] = { 0, 1, 1, 1 }, max_args[] = { 0, 64, 5, 1 };
 	struct klauncher *l = &ps->v->launcher;
-	size_t nw, k;
-	char **w = split_words(value, &nw);
+	struct herr e = { 0 };
+	enum launch_kind kind;
+	char **w;
+	size_t nw;
 
-	for (k = 0; k < 4 && nw && strcmp(w[0], kinds[k]); k++)
-		;
-	if (!nw || k == 4) {
-		free_words(w, nw);
-		return fail(ps, "launcher '%s': expected exec, wrapper CMD [ARG]..., "
-			    "prctl OPTION [ARG]... or personality FLAGS", value);
-	}
-	if (nw - 1 < min_args[k] || nw - 1 > max_args[k]) {
-		free_words(w, nw);
-		return fail(ps, "launcher '%s': %s takes %zu to %zu arguments", value,
-			    kinds[k], min_args[k], max_args[k]);
-	}
-	for (size_t i = 1; k >= KLAUNCH_PRCTL && i < nw; i++)
-		if (!launcher_arg_ok(w[i])) {
-			fail(ps, "launcher '%s': '%s' is not a number, {page_size} or {page_shift}",
-			     value, w[i]);
-			free_words(w, nw);
-			return 0;
-		}
-	l->kind = (enum klaunch_kind)k;
+	if (launcher_parse(value, &w, &nw, &kind, &e))
+		return fail(ps, "%s", e.msg);
+	l->kind = kind;
 	free(w[0]);
 	memmove(w, w + 1, nw * sizeof(*w));	/* keeps the NULL terminator */
 	l->args = w;
@@ -399,8 +374,25 @@ int kvariant_parse(const char *file, struct kvariant *v, struct herr *err)
 		return -1;
 	}
 	if (!v->has_launcher)
-		v->launcher.kind = KLAUNCH_EXEC;
+		v->launcher.kind = LAUNCH_EXEC;
 	return 0;
+}
+
+char **kvariant_launcher_words(const struct kvariant *v, size_t *n)
+{
+	char **w = calloc(v->launcher.nargs + 2, sizeof(*w));
+
+	*n = 0;
+	if (!w || !(w[0] = strdup(launch_kinds[v->launcher.kind].name))) {
+		free(w);
+		return NULL;
+	}
+	for (*n = 1; *n <= v->launcher.nargs; ++*n)
+		if (!(w[*n] = strdup(v->launcher.args[*n - 1]))) {
+			free_words(w, *n);
+			return NULL;
+		}
+	return w;
 }
 
 static void free_fields(struct kvariant *v)

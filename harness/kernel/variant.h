@@ -9,7 +9,7 @@
  *   kernel = 4k                            (instead of fragments/patches: reuse 4k's build)
  *   cmdline = console=ttyAMA0 panic=-1
  *   knob = /sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled=always
- *   launcher = prctl 0x59616d61 {page_size}
+ *   launcher = prctl 0x70707301 65536
  *   page_sizes = 4k 16k 64k
  *
  * See docs/kernels.md. Every error names file:line and the value. */
@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "core/launcher.h"
 
 /* A runtime write applied before a run (sysfs or procfs). */
 struct kknob {
@@ -26,17 +27,12 @@ struct kknob {
 	char *value;
 };
 
-/* How a workload is started under the variant. Arguments may contain
- * {page_size} (bytes) or {page_shift}, filled in per run. */
-enum klaunch_kind {
-	KLAUNCH_EXEC,		/* plain execve */
-	KLAUNCH_WRAPPER,	/* args = wrapper argv, the workload's argv follows */
-	KLAUNCH_PRCTL,		/* prctl(args[0], args[1..]) in the child before exec */
-	KLAUNCH_PERSONALITY,	/* personality(current | args[0]) before exec */
-};
-
+/* How a workload is started under the variant: a kind of the launcher
+ * table (core/launcher.h) and its arguments, without the kind's word.
+ * Arguments may contain {page_size} (bytes) or {page_shift}, filled in
+ * per run. */
 struct klauncher {
-	enum klaunch_kind kind;
+	enum launch_kind kind;
 	char **args;
 	size_t nargs;
 };
@@ -71,6 +67,9 @@ int kvariant_parse(const char *file, struct kvariant *v, struct herr *err);
  * base's knobs come before the variant's own. */
 struct kvariant *kvariant_load(const char *name, struct herr *err);
 void kvariant_free(struct kvariant *v);
+/* The launcher as words, the kind first ({"exec"} without one), as
+ * targets and plans carry it (core/launcher.h). NULL: out of memory. */
+char **kvariant_launcher_words(const struct kvariant *v, size_t *n);
 
 /* The kernels directory: $HARNESS_KERNELS, ./kernels, or beside the
  * harness binary (../kernels, ../share/harness/kernels). NULL if none. */

@@ -13,6 +13,7 @@
 #include "core/fileio.h"
 #include "measure/sysinfo.h"
 #include "core/ini_text.h"
+#include "core/launcher.h"
 #include "core/names.h"
 #include "sweep/spec.h"
 #include "targets/target.h"
@@ -337,27 +338,16 @@ static int add_knob(struct parser *p, struct sweep_variant *var, const char *v)
 	return p->in.failed ? -1 : 0;
 }
 
-/* Words separated by blanks, no shell: the launcher is an argv prefix. */
+/* A kind of the one launcher table (core/launcher.h) and its words, no
+ * shell; kept as words, the kind first. */
 static int set_launcher(struct parser *p, struct sweep_variant *var, const char *v)
 {
-	char *copy = xstrdup(p, v), *save = NULL;
+	struct herr e = { 0 };
 
-	if (!copy)
-		return -1;
-	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		char **grown = realloc(var->launcher, (var->nlauncher + 2) * sizeof(*grown));
-
-		if (!grown) {
-			free(copy);
-			return oom(p);
-		}
-		var->launcher = grown;
-		grown[var->nlauncher++] = xstrdup(p, w);
-		grown[var->nlauncher] = NULL;
-	}
-	free(copy);
+	if (launcher_parse(v, &var->launcher, &var->nlauncher, NULL, &e))
+		return e.code == EXIT_USAGE ? perr(p, p->in.line, "%s", e.msg) : oom(p);
 	var->launcher_line = p->in.line;
-	return p->in.failed ? -1 : 0;
+	return 0;
 }
 
 static int variant_key(struct parser *p, const char *k, const char *v)

@@ -27,7 +27,7 @@ struct sweep_variant {
 	struct sweep_knob *knobs;
 	size_t nknobs;
 	int optional;
-	char **launcher;	/* argv prefix that execs the workload; NULL: none */
+	char **launcher;	/* launcher words, the kind first (core/launcher.h); NULL: none */
 	size_t nlauncher;
 	int launcher_line;
 	int line;		/* of the section header */

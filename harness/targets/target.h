@@ -73,7 +73,7 @@ struct target_variant {
 	const char *kernel;		/* "running" or a kernel variant (kernels/variants) */
 	const char *const *knob_paths, *const *knob_values;
 	size_t nknobs;
-	const char *const *launcher;	/* argv prefix; NULL: none */
+	const char *const *launcher;	/* launcher words, the kind first (core/launcher.h); NULL: none */
 	size_t nlauncher;
 	int idle;			/* nothing left to run: open need not prepare it */
 };

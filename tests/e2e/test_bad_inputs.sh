@@ -102,7 +102,7 @@ sw ktwice '[sweep]' '[variant v]' 'knob = /sys/kernel/mm/transparent_hugepage/en
 bad "sweep: knob set twice" 2 "$DB" "$S/ktwice.ini:4" "enabled" -- "$H" sweep "$S/ktwice.ini" --db "$DB"
 sw kernel '[sweep]' '[variant v]' 'kernel = nosuch-kernel' "$G"
 bad "sweep: unknown kernel" 2 "$DB" "$S/kernel.ini:3" "nosuch-kernel" -- "$H" sweep "$S/kernel.ini" --db "$DB"
-sw launch '[sweep]' '[variant v]' 'launcher = no-such-launcher' "$G"
+sw launch '[sweep]' '[variant v]' 'launcher = wrapper no-such-launcher' "$G"
 bad "sweep: launcher not in PATH" 2 "$DB" "$S/launch.ini:3" "no-such-launcher" -- "$H" sweep "$S/launch.ini" --db "$DB"
 mkfifo "$S/fifo.ini"
 bad "sweep: a FIFO as sweep file does not hang (16.12)" 2 "$DB" "$S/fifo.ini" "not a regular file" -- "$H" sweep "$S/fifo.ini" --db "$DB"

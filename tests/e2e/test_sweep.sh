@@ -245,7 +245,7 @@ warmup = 0
 cpus = 0
 drop_caches = yes
 [variant aslr-off]
-launcher = sh $T/launch.sh
+launcher = wrapper sh $T/launch.sh
 [workload gups]
 size = 4m
 updates = 1000

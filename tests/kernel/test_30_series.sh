@@ -45,8 +45,19 @@ check "pps: second build is the same Image" [ "$rc" -eq 0 -a "$out" = "$pps_img"
 check "pps: second build is a hit under 1 s ($took s)" lt "$took" 1
 show=$("$H" kernel show pps)
 check "show pps: the patch and the launcher" \
-	sh -c "printf '%s\n' \"\$1\" | grep -q 0001-harness-dummy.patch && printf '%s\n' \"\$1\" | grep -q '^launcher *wrapper'" - "$show"
+	sh -c "printf '%s\n' \"\$1\" | grep -q 0001-harness-dummy.patch && printf '%s\n' \"\$1\" | grep -q '^launcher *prctl 0x70707301 65536'" - "$show"
 unset HARNESS_PPS_SERIES
+# The harness's own pps test series (tests/qemu/test_60_pps.sh boots it)
+# applies to the default source as it is, with no fuzz.
+check "tests/kernel/pps-series applies to the source with --fuzz=0" \
+	patch -p1 --fuzz=0 --dry-run -s -d "$src" -i "$REPO/tests/kernel/pps-series/0001-prctl-PR_SET_PAGE_SIZE_HINT-shown-in-proc-status.patch"
+# Built here, it is shared with check-qemu (HARNESS_KERNEL_SHARE), which
+# boots it (tests/qemu/test_60_pps.sh): two .c files recompiled.
+build pps --patches "$REPO/tests/kernel/pps-series"
+echo "# pps with tests/kernel/pps-series: $took s ($err)"
+check "pps: builds with the test series" [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || printf '#   %s\n' "$err"
+check "pps: the test series' PageSizeHint line is in its Image" grep -q -a "PageSizeHint" "$out"
 
 build mthp-collapse --patches "$T/series/mthp-collapse"
 echo "# mthp-collapse with the dummy series: $took s ($err)"

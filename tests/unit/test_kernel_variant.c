@@ -104,7 +104,7 @@ static void test_parse_full(void **state)
 	assert_string_equal(v.knobs[0].path, "/sys/kernel/mm/transparent_hugepage/enabled");
 	assert_string_equal(v.knobs[0].value, "always");
 	assert_string_equal(v.knobs[1].value, "1");
-	assert_int_equal(v.launcher.kind, KLAUNCH_PRCTL);
+	assert_int_equal(v.launcher.kind, LAUNCH_PRCTL);
 	assert_int_equal(v.launcher.nargs, 3);
 	assert_string_equal(v.launcher.args[1], "{page_size}");
 	assert_null(v.launcher.args[3]);
@@ -121,7 +121,7 @@ static void test_parse_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(parse_text("min", "[variant]\nfragments = base\n", &v, &err), 0);
-	assert_int_equal(v.launcher.kind, KLAUNCH_EXEC);
+	assert_int_equal(v.launcher.kind, LAUNCH_EXEC);
 	assert_int_equal(v.launcher.nargs, 0);
 	assert_null(v.patches);
 	assert_null(v.cmdline);
@@ -129,7 +129,7 @@ static void test_parse_defaults(void **state)
 	kvariant_free(&v);
 	assert_int_equal(parse_text("w", "[variant]\nkernel = min\n"
 				    "launcher = wrapper /usr/bin/env FOO=1 --\n", &v, &err), 0);
-	assert_int_equal(v.launcher.kind, KLAUNCH_WRAPPER);
+	assert_int_equal(v.launcher.kind, LAUNCH_WRAPPER);
 	assert_int_equal(v.launcher.nargs, 3);
 	assert_string_equal(v.kernel, "min");
 	kvariant_free(&v);
@@ -149,7 +149,12 @@ static void test_parse_errors(void **state)
 	expect_error("[variant]\nfragments = a\nknob = /etc/passwd=x\n", 3,
 		     "must be under /sys/ or /proc/sys/");
 	expect_error("[variant]\nfragments = a\nknob = /sys/../etc/x=1\n", 3, "'..'");
-	expect_error("[variant]\nfragments = a\nlauncher = chroot /x\n", 3, "launcher 'chroot /x'");
+	expect_error("[variant]\nfragments = a\nlauncher = chroot /x\n", 3,
+		     "launcher 'chroot /x': unknown kind (one of: exec, wrapper CMD");
+	expect_error("[variant]\nfragments = a\nlauncher = preload lib NOT-AN-ASSIGNMENT\n", 3,
+		     "'NOT-AN-ASSIGNMENT' is not VAR=VALUE");
+	expect_error("[variant]\nfragments = a\nlauncher = prctl 1 2 3 4 5 6\n", 3,
+		     "prctl takes 1 to 5 arguments");
 	expect_error("[variant]\nfragments = a\nlauncher = prctl 0x10 size\n", 3,
 		     "'size' is not a number");
 	expect_error("[variant]\nfragments = a\nlauncher = personality\n", 3,
@@ -206,7 +211,7 @@ static void test_reuse(void **state)
 	assert_string_equal(v->knobs[0].path, "/sys/a");	/* the base's first */
 	assert_string_equal(v->knobs[1].path, "/sys/b");
 	assert_string_equal(v->cmdline, "console=ttyAMA0");
-	assert_int_equal(v->launcher.kind, KLAUNCH_PERSONALITY);
+	assert_int_equal(v->launcher.kind, LAUNCH_PERSONALITY);
 	assert_string_equal(v->launcher.args[0], "0x400000");
 	kvariant_free(v);
 	free(v);

@@ -382,8 +382,8 @@ static void test_qemu_plan(void **state)
 			  "plan.ini:4: kernel = running in [variant v]: target qemu boots kernel variants");
 	expect_plan_error("[sweep]\ntarget = qemu\ncpus = 0\n[variant 4k]\n[workload gups]\n",
 			  "plan.ini:3: cpus = '0': not on target qemu");
-	expect_plan_error("[sweep]\ntarget = qemu\n[variant 4k]\nlauncher = taskset -c 0\n[workload gups]\n",
-			  "plan.ini:4: launcher in [variant 4k]: not on target qemu");
+	expect_plan_error("[sweep]\ntarget = qemu\n[variant 4k]\nlauncher = chroot /x\n[workload gups]\n",
+			  "plan.ini:4: launcher 'chroot /x': unknown kind");
 	expect_plan_error("[sweep]\ntarget = qemu\n[variant 4k]\nknob = /etc/passwd=x\n[workload gups]\n",
 			  "plan.ini:4:");
 }

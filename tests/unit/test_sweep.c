@@ -130,7 +130,7 @@ static const char good[] =
 	"knob = /sys/kernel/mm/transparent_hugepage/enabled = always\n"
 	"knob = /proc/sys/vm/swappiness=10\n"
 	"optional = yes\n"
-	"launcher = taskset -c 0\n"
+	"launcher = wrapper taskset -c 0\n"
 	"[workload big]\n"
 	"program = gups\n"
 	"size = 4m, 16m\n"
@@ -166,9 +166,10 @@ static void test_parse_good(void **state)
 	assert_int_equal(v->knobs[0].line, 17);
 	assert_string_equal(v->knobs[1].value, "10");
 	assert_true(v->optional);
-	assert_int_equal(v->nlauncher, 3);
-	assert_string_equal(v->launcher[2], "0");
-	assert_null(v->launcher[3]);
+	assert_int_equal(v->nlauncher, 4);
+	assert_string_equal(v->launcher[0], "wrapper");
+	assert_string_equal(v->launcher[3], "0");
+	assert_null(v->launcher[4]);
 	assert_int_equal(s.nworkloads, 1);
 	assert_string_equal(s.workloads[0].label, "big");
 	assert_string_equal(s.workloads[0].program, "gups");
@@ -243,6 +244,10 @@ static void test_parse_errors(void **state)
 	expect_parse_error("[sweep]\ndrop_caches = perhaps\n", "bad.ini:2: drop_caches = 'perhaps'");
 	expect_parse_error("[sweep]\nname =\n", "bad.ini:2: name has no value");
 	expect_parse_error("[sweep]\n[variant a]\ncolour = red\n", "bad.ini:3: unknown key 'colour' in [variant a]");
+	expect_parse_error("[sweep]\n[variant a]\nlauncher = taskset -c 0\n",
+			   "bad.ini:3: launcher 'taskset -c 0': unknown kind (one of: exec, wrapper CMD [ARG]...");
+	expect_parse_error("[sweep]\n[variant a]\nlauncher = exec\nlauncher = exec\n",
+			   "bad.ini:4: duplicate key 'launcher' (first at line 3)");
 	expect_parse_error("[sweep]\n[workload g]\nbad.key = 1\n", "bad.ini:3: 'bad.key' is not a parameter name");
 	expect_parse_error("[sweep]\n[workload g]\nprogram = ../x\n", "bad.ini:3: program = '../x'");
 }
@@ -443,8 +448,10 @@ static void test_plan_errors(void **state)
 			  "read-only");
 	expect_plan_error("[sweep]\n[variant v]\nkernel = nosuch-kernel\n[workload gups]\n",
 			  "plan.ini:3: kernel = 'nosuch-kernel' in [variant v]: no such kernel variant");
-	expect_plan_error("[sweep]\n[variant v]\nlauncher = no-such-launcher\n[workload gups]\n",
-			  "plan.ini:3: launcher 'no-such-launcher'");
+	expect_plan_error("[sweep]\n[variant v]\nlauncher = wrapper no-such-launcher\n[workload gups]\n",
+			  "plan.ini:3: launcher 'wrapper no-such-launcher'");
+	expect_plan_error("[sweep]\n[variant v]\nlauncher = preload no-such-lib\n[workload gups]\n",
+			  "plan.ini:3: launcher 'preload no-such-lib' in [variant v]: no such library");
 	expect_plan_error("[sweep]\ncpus = 4096\n[workload gups]\n", "plan.ini:2: cpus = '4096'");
 	expect_plan_error("[sweep]\ncpus = bogus:0\n[workload gups]\n", "plan.ini:2: cpus = 'bogus:0'");
 	expect_plan_error("[sweep]\n[variant v]\noptional = yes\nknob = /sys/kernel/mm/transparent_hugepage/nosuch=1\n"

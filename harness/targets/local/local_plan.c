@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/launcher.h"
 #include "core/proc.h"
 #include "core/runner.h"
 #include "machine/knobs.h"
@@ -91,6 +92,24 @@ static int check_kernel(const struct sweep_spec *s, const struct sweep_variant *
 		  "use kernel = running", v->kernel, v->name, v->kernel);
 }
 
+/* A wrapper's program and a preload's library must be on this machine. */
+static int check_launcher(const struct sweep_spec *s, const struct sweep_variant *v, struct herr *err)
+{
+	enum launch_kind k = launcher_kind((const char *const *)v->launcher, v->nlauncher);
+	char *lib;
+
+	if (k == LAUNCH_WRAPPER && !proc_on_path(v->launcher[1]))
+		return plan_error(s, v->launcher_line, err, "launcher 'wrapper %s' in [variant %s]: no such "
+			  "program in PATH", v->launcher[1], v->name);
+	if (k != LAUNCH_PRELOAD)
+		return 0;
+	if (!(lib = launch_library(v->launcher[1])))
+		return plan_error(s, v->launcher_line, err, "launcher 'preload %s' in [variant %s]: no such "
+			  "library (a name is lib/NAME.so beside the harness binary)", v->launcher[1], v->name);
+	free(lib);
+	return 0;
+}
+
 /* 0 usable, 1 skipped (optional, reason in p->skip), -1 error. */
 static int check_variant(struct sweep_plan *p, size_t vi, struct herr *err)
 {
@@ -99,9 +118,8 @@ static int check_variant(struct sweep_plan *p, size_t vi, struct herr *err)
 
 	if (check_kernel(s, v, err))
 		return -1;
-	if (v->nlauncher && !proc_on_path(v->launcher[0]))
-		return plan_error(s, v->launcher_line, err, "launcher '%s' in [variant %s]: no such program in PATH",
-			  v->launcher[0], v->name);
+	if (check_launcher(s, v, err))
+		return -1;
 	for (size_t k = 0; k < v->nknobs; k++) {
 		char why[700];
 		enum knob_status st = knob_check(v->knobs[k].path, v->knobs[k].value, why, sizeof(why));

@@ -103,6 +103,8 @@ static int qemu_open(struct target *t, const struct target_variant *v, size_t nv
 		if (t->progress_bar)
 			s->opts.progress = NULL;
 		set_extra_knobs(s, &v[i]);
+		if (v[i].nlauncher && qemu_session_launcher(s, v[i].launcher, v[i].nlauncher, err))
+			return herr_wrap(err, "variant %s", v[i].name);
 	}
 	return 0;
 }

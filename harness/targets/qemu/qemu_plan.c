@@ -1,13 +1,16 @@
 /* Plan-time checks of a sweep on target qemu. The host is only the
  * controller: knobs are written in the guest (so they are checked against
  * the allow-list, not against the host's files), CPU binding and the
- * governor have no meaning for an emulated CPU, and a launcher would have
- * to exist in the guest bundle. */
+ * governor have no meaning for an emulated CPU. A [variant] launcher
+ * replaces the kernel variant's; its wrapper program or preload library
+ * must be in the guest build the bundle is made from. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "kernel/bundle.h"
 #include "kernel/variant.h"
 #include "machine/knobs.h"
 #include "targets/qemu/qemu_target.h"
@@ -28,12 +31,41 @@ static int check_sweep_keys(const struct sweep_spec *s, struct herr *err)
 	return 0;
 }
 
+/* The launcher's program or library in the guest build the bundle will
+ * be made from, so that a missing one stops the sweep at its line, before
+ * any kernel is built. Without a guest build the bundle reports it. */
+static int check_launcher(const struct sweep_spec *s, const struct sweep_variant *v,
+			  const struct kvariant *kv, struct herr *err)
+{
+	size_t n = v->nlauncher;
+	char **w = n ? v->launcher : kvariant_launcher_words(kv, &n), *gb = NULL, *host = NULL, name[600];
+	int line = v->nlauncher ? v->launcher_line : v->kernel_line ? v->kernel_line : v->line, rc = 0;
+	struct herr e = { 0 };
+
+	if (!w)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	if (bundle_launcher_file((const char *const *)w, n, name, sizeof(name)) && !bundle_guest_build(&gb, &e)) {
+		host = bundle_host_file(gb, name);
+		if (!host || access(host, strncmp(name, "harness/lib/", 12) ? X_OK : R_OK))
+			rc = plan_error(s, line, err, "launcher '%s %s' in [variant %s]: the guest has no /%s "
+				  "(%s; its programs are the bundle's: launchers/ built into %s/bin and /lib)",
+				  w[0], w[1], v->name, name, host ? "not in the guest build" : "not a bundle path",
+				  gb);
+	}
+	free(host);
+	free(gb);
+	if (!v->nlauncher)
+		launcher_free_words(w, n);
+	return rc;
+}
+
 static int check_kernel_variant(const struct sweep_spec *s, const struct sweep_variant *v,
 				struct herr *err)
 {
 	const char *k = qemu_variant_kernel(v);
 	struct kvariant *kv;
 	struct herr e = { 0 };
+	int rc;
 
 	if (v->kernel_line && !strcmp(k, "running"))
 		return plan_error(s, v->kernel_line, err, "kernel = running in [variant %s]: target qemu boots "
@@ -44,18 +76,15 @@ static int check_kernel_variant(const struct sweep_spec *s, const struct sweep_v
 		return plan_error(s, v->kernel_line ? v->kernel_line : v->line, err, "[variant %s]: %s%s",
 			  v->name, e.msg, v->kernel_line ? ""
 			  : " (without kernel =, the section's name is the kernel variant)");
+	rc = check_launcher(s, v, kv, err);
 	kvariant_free(kv);
 	free(kv);
-	return 0;
+	return rc;
 }
 
 static int check_variant(const struct sweep_spec *s, const struct sweep_variant *v,
 			 struct herr *err)
 {
-	if (v->nlauncher)
-		return plan_error(s, v->launcher_line, err, "launcher in [variant %s]: not on target qemu (the "
-			  "guest has only the harness and its workloads; a kernel variant's wrapper "
-			  "launcher applies)", v->name);
 	if (check_kernel_variant(s, v, err))
 		return -1;
 	for (size_t k = 0; k < v->nknobs; k++)

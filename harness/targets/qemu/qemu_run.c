@@ -32,21 +32,52 @@ static void say(const struct qemu_session *s, const char *fmt, ...)
 	fflush(s->opts.progress);
 }
 
-/* The runner starts workloads through an argv prefix; prctl and
- * personality launchers need code in the child it does not have. */
+static int bundle_has(const struct bundle *b, const char *name)
+{
+	for (size_t i = 0; i < b->nfiles; i++)
+		if (!strcmp(b->files[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* A wrapper's program and a preload's library must be in the guest: the
+ * guest has only the bundle. */
+static int launcher_in_bundle(const struct qemu_session *s, const char *const *w, size_t n,
+			      struct herr *err)
+{
+	char name[600];
+
+	if (!bundle_launcher_file(w, n, name, sizeof(name)) || bundle_has(&s->bundle, name))
+		return 0;
+	return herr_set(err, EXIT_USAGE, "launcher %s %s: not in the guest bundle (/%s; the guest has "
+			"only the harness, its workloads, launchers/ built into %s)", w[0], w[1],
+			name, s->bundle.guest_build);
+}
+
+int qemu_session_launcher(struct qemu_session *s, const char *const *w, size_t n, struct herr *err)
+{
+	char **copy;
+
+	if (launcher_in_bundle(s, w, n, err))
+		return -1;
+	if (!(copy = bootplan_strv(w, n)))
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
+	launcher_free_words(s->launcher, s->nlauncher);
+	s->launcher = copy;
+	s->nlauncher = n;
+	return 0;
+}
+
+/* The kernel variant's launcher, the sweep's may replace it. */
 static int take_launcher(struct qemu_session *s, struct herr *err)
 {
-	const struct kvariant *v = s->kb.v;
+	size_t n;
+	char **w = kvariant_launcher_words(s->kb.v, &n);
+	int rc = w ? qemu_session_launcher(s, (const char *const *)w, n, err)
+		   : herr_set(err, EXIT_RUNTIME, "out of memory");
 
-	if (!v->has_launcher || v->launcher.kind == KLAUNCH_EXEC)
-		return 0;
-	if (v->launcher.kind != KLAUNCH_WRAPPER)
-		return herr_set(err, EXIT_USAGE, "variant %s: the qemu target starts workloads directly "
-				"or through a wrapper program; its %s launcher is not supported there",
-				v->name, v->launcher.kind == KLAUNCH_PRCTL ? "prctl" : "personality");
-	s->launcher = bootplan_strv((const char *const *)v->launcher.args, v->launcher.nargs);
-	s->nlauncher = v->launcher.nargs;
-	return s->launcher ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
+	launcher_free_words(w, n);
+	return rc ? herr_wrap(err, "variant %s", s->kb.v->name) : 0;
 }
 
 static int build_kernel(struct qemu_session *s, const struct kbuild_opts *ko, struct herr *err)
@@ -148,14 +179,16 @@ int qemu_session_prepare(const char *variant, const struct qemu_opts *o, struct 
 	memset(s, 0, sizeof(*s));
 	s->opts = *o;
 	rc = kbuild_plan(variant, &ko, &s->kb, err);
+	/* The bundle first: it is cheap, and a launcher it lacks stops the
+	 * variant before its kernel is built. */
+	if (!rc)
+		rc = make_bundle(s, err);
 	if (!rc)
 		rc = take_launcher(s, err);
 	if (!rc)
 		rc = build_kernel(s, &ko, err);
 	if (!rc)
 		rc = qemu_kernel_from_build(s->kb.entry, s->kb.image, s->kb.v->cmdline, &s->k, err);
-	if (!rc)
-		rc = make_bundle(s, err);
 	if (!rc)
 		rc = make_settings(s, err);
 	if (rc)
@@ -167,9 +200,7 @@ void qemu_session_close(struct qemu_session *s)
 {
 	kbuild_free(&s->kb);
 	bundle_free(&s->bundle);
-	for (size_t i = 0; i < s->nlauncher; i++)
-		free(s->launcher[i]);
-	free(s->launcher);
+	launcher_free_words(s->launcher, s->nlauncher);
 	free(s->settings_json);
 	memset(s, 0, sizeof(*s));
 }

@@ -24,7 +24,7 @@ struct qemu_session {
 	struct kbuild kb;		/* kb.v: the variant (knobs, cmdline, launcher) */
 	struct qemu_kernel k;
 	struct bundle bundle;
-	char **launcher;
+	char **launcher;		/* words, the kind first (core/launcher.h) */
 	size_t nlauncher;
 	char hostname[64];
 	char *settings_json;		/* merged into every run's settings */
@@ -59,6 +59,10 @@ int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qem
 int qemu_session_prepare(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
 			 struct herr *err);
 void qemu_session_close(struct qemu_session *s);
+/* Start workloads with this launcher instead of the kernel variant's (a
+ * sweep's [variant] launcher). EXIT_USAGE when its wrapper program or
+ * preload library is not in the guest bundle. */
+int qemu_session_launcher(struct qemu_session *s, const char *const *w, size_t n, struct herr *err);
 
 /* After each run is stored (ok or failed); the callback may take r's
  * contents, leaving it zeroed. */
