@@ -15,15 +15,19 @@
  * arguments, so `kernel build 4k --source X` parses at this level);
  * struct sub says which options each subcommand takes. */
 struct kernel_opts {
-	const char *source, *patches;
+	const char *source, *ref, *patches;
 	long long jobs;		/* 0: online CPUs */
 	int force, quiet, all;
 };
 
 static const struct opt_spec kernel_opts[] = {
-	OPT_STR("source", 's', struct kernel_opts, source, "DIR|TARBALL", NULL,
-		"build, list, show, clean: kernel git tree, directory or tarball "
-		"(default $HARNESS_KERNEL_SOURCE, else " KSOURCE_DEFAULT ")"),
+	OPT_STR("source", 's', struct kernel_opts, source, "PKG|DIR|TARBALL", NULL,
+		"build, list, show, clean: a Debian source package (linux-source-7.2), kernel git "
+		"tree, directory or tarball instead of the variant's source (default: the variant's "
+		"source =, else $HARNESS_KERNEL_SOURCE, else " KSOURCE_PACKAGE ")"),
+	OPT_STR("ref", 0, struct kernel_opts, ref, "REF", NULL,
+		"build, list, show, clean: with --source GIT-TREE, build this commit, tag or "
+		"branch (archived into the cache; the tree is not checked out)"),
 	OPT_STR("patches", 0, struct kernel_opts, patches, "PATH", NULL,
 		"build, show: patch series (directory, quilt series file or one patch) "
 		"instead of the variant's"),
@@ -54,7 +58,7 @@ static void fmt_duration(double s, char *buf, size_t size)
 static int build_run(struct cmd_ctx *ctx, struct herr *err)
 {
 	struct kbuild_opts o = {
-		.source = O(ctx)->source, .patches = O(ctx)->patches,
+		.source = O(ctx)->source, .ref = O(ctx)->ref, .patches = O(ctx)->patches,
 		.jobs = (int)O(ctx)->jobs, .force = O(ctx)->force,
 		.progress = !O(ctx)->quiet && isatty(2), .install = 1,
 	};
@@ -141,7 +145,7 @@ static void list_one(const char *name, const struct kbuild_opts *o, char **notes
 
 static int list_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = O(ctx)->source };
+	struct kbuild_opts o = { .source = O(ctx)->source, .ref = O(ctx)->ref };
 	const char *kdir = kvariant_kdir();
 	char **names, *notes = strdup(""), *cache = kbuild_cache_dir();
 	size_t n;
@@ -197,7 +201,7 @@ static void show_variant(const struct kvariant *v)
 
 static void show_build(const struct kbuild *b)
 {
-	static const char *const kinds[] = { "tarball", "git tree", "directory" };
+	static const char *const kinds[] = { "tarball", "git tree", "directory", "git ref" };
 
 	for (size_t i = 0; i < b->nfrags; i++)
 		printf("%-12s %s\n", "fragment", b->frags[i]);
@@ -205,7 +209,13 @@ static void show_build(const struct kbuild *b)
 		printf("%-12s %s (-p%d)\n", "patch", b->patches[i].path, b->patches[i].strip);
 	if (!b->npatches)
 		printf("%-12s (none)\n", "patch");
-	printf("%-12s %s (%s)\n", "source", b->src.path, kinds[b->src.kind]);
+	printf("%-12s %s (%s: %s)\n", "source", b->src.describe, kinds[b->src.kind], b->src.path);
+	if (b->source_where)
+		printf("%-12s %s\n", "named by", b->source_where);
+	if (b->v->requires_file)
+		printf("%-12s %s ('%s' in %s; checked before a build)\n", "requires",
+		       b->v->requires_about ? b->v->requires_about : "", b->v->requires_text,
+		       b->v->requires_file);
 	printf("%-12s %s\n%-12s %s\n", "toolchain", b->toolchain, "key", b->key);
 	if (b->cached)
 		printf("%-12s %s\n", "image", b->image);
@@ -240,7 +250,7 @@ static int check_fragments(const struct kvariant *v, struct herr *err)
 
 static int show_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = O(ctx)->source, .patches = O(ctx)->patches };
+	struct kbuild_opts o = { .source = O(ctx)->source, .ref = O(ctx)->ref, .patches = O(ctx)->patches };
 	struct kvariant *v = kvariant_load(ctx->argv[0], err);
 	struct kbuild b;
 	struct herr perr = { 0 };
@@ -293,7 +303,7 @@ static int remove_entries(const char *dir, uint64_t *bytes)
 
 static int clean_one(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = O(ctx)->source };
+	struct kbuild_opts o = { .source = O(ctx)->source, .ref = O(ctx)->ref };
 	struct kbuild b;
 	int rc = -1;
 

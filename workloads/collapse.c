@@ -51,6 +51,9 @@ struct obs {
 	uint64_t t_first, t_done, t_end;	/* ns after start; 0 = never */
 	int64_t rss_before, rss_after, huge_after;
 	int64_t collapse_alloc;
+	int64_t unit_folios;	/* own ranges that are one unit-size folio; -1 unknown */
+	int64_t full_scans;	/* khugepaged full scans during the wait; -1 unknown */
+	int own;		/* huge_after counts this mapping alone */
 	int madv_errno;
 };
 
@@ -78,14 +81,20 @@ static void touch(struct col *c)
 }
 
 /* Collapsed bytes of the mapping: AnonHugePages for PMD units; for mTHP
- * units, the system-wide growth of that size's anonymous folios. */
+ * units, its own ranges that are unit-size folios (pagemap and
+ * kpageflags, as root), else the system-wide growth of that size's
+ * anonymous folios, which other processes can move too. */
 static int64_t collapsed(const struct col *c, uint64_t nr_anon0)
 {
 	struct wl_thp_stats s;
+	int64_t own;
 	uint64_t nr;
 
 	if (c->pmd)
 		return wl_smaps_bytes(c->buf, "AnonHugePages");
+	own = wl_folio_units(c->buf, c->size, c->unit);
+	if (own >= 0)
+		return own * (int64_t)c->unit;
 	if (wl_thp_stats_read(&s))
 		return 0;
 	nr = wl_thp_stat(&s, c->unit >> 10, "nr_anon");
@@ -113,11 +122,27 @@ static void sleep_s(double s)
 		;
 }
 
-/* Look at the mapping every poll_s until every unit is collapsed or the
- * timeout; time stamps are relative to t0. */
+static int64_t full_scans(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/khugepaged/full_scans", "re");
+	long long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%lld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* Look at the mapping every poll_s until every unit is collapsed, the
+ * timeout, or khugepaged has scanned everything twice since the advice
+ * (what it left small then, it leaves small: max_ptes_none=0 on partly
+ * touched ranges); time stamps are relative to t0. */
 static void wait_collapse(const struct col *c, struct obs *o, uint64_t t0, uint64_t nr0)
 {
 	uint64_t limit = (uint64_t)(c->timeout * 1e9);
+	int64_t fs0 = full_scans(), fs = fs0;
 
 	for (;;) {
 		int64_t got = collapsed(c, nr0);
@@ -127,12 +152,14 @@ static void wait_collapse(const struct col *c, struct obs *o, uint64_t t0, uint6
 			o->t_first = t;
 		if (got >= (int64_t)c->size) {
 			o->t_done = t;
-			return;
+			break;
 		}
-		if (t >= limit)
-			return;
+		if (t >= limit || (fs0 >= 0 && fs >= fs0 + 2))
+			break;
 		sleep_s(c->poll_s);
+		fs = full_scans();
 	}
+	o->full_scans = fs0 >= 0 && fs >= 0 ? fs - fs0 : -1;
 }
 
 static int start_collapse(struct col *c, struct obs *o)
@@ -177,6 +204,9 @@ static int collapse_phase(struct col *c, struct obs *o)
 	o->t_end = wl_now_ns() - t0;
 	wl_region_end();
 	o->huge_after = collapsed(c, nr0);
+	o->unit_folios = c->pmd ? o->huge_after / (int64_t)c->unit
+				: wl_folio_units(c->buf, c->size, c->unit);
+	o->own = c->pmd || o->unit_folios >= 0;
 	o->collapse_alloc = wl_vmstat("thp_collapse_alloc") - a0;
 	return 0;
 }
@@ -197,6 +227,13 @@ static void report(const struct col *c, const struct obs *o)
 					    c->touched_per_unit * c->page), "bytes", "gauge", "none");
 	wl_metric("unit_bytes", (double)c->unit, "bytes", "gauge", "none");
 	wl_metric("thp_collapse_alloc", (double)o->collapse_alloc, "count", "counter", "none");
+	wl_metric("units", (double)(c->size / c->unit), "count", "gauge", "none");
+	/* Not measured (no metric) when pagemap hides frame numbers. */
+	if (o->unit_folios >= 0)
+		wl_metric("unit_folios", (double)o->unit_folios, "count", "gauge", "higher");
+	wl_metric("collapsed_own", o->own, "", "gauge", "none");
+	if (c->khugepaged && o->full_scans >= 0)
+		wl_metric("khugepaged_full_scans", (double)o->full_scans, "count", "counter", "none");
 	wl_metric("madv_collapse_errno", o->madv_errno, "", "gauge", "none");
 }
 
@@ -315,7 +352,7 @@ static int prepare(struct col *c, void **map, size_t *maplen, struct obs *o)
 static int run(const struct wl_value *v, uint64_t seed)
 {
 	struct col c = { 0 };
-	struct obs o = { 0 };
+	struct obs o = { .unit_folios = -1, .full_scans = -1 };
 	struct wl_thp_stats before = { 0 }, after = { 0 };
 	void *map = NULL;
 	size_t maplen = 0;

@@ -222,6 +222,15 @@ static const char schema_v6[] =
 	");"
 	"CREATE INDEX tags_sweep ON tags(sweep_id);";
 
+/* Version 6 -> 7: a kernel's source, as the build that made it describes
+ * it ("linux-source-7.2 7.2.13-1", "git PATH REF COMMIT", "tarball
+ * PATH"), so one sweep can compare the same variant on two sources and
+ * each kernel says which it is. NULL where the harness did not build the
+ * kernel (the local target's running kernel) and for kernels stored
+ * before. */
+static const char schema_v7[] =
+	"ALTER TABLE kernels ADD COLUMN source TEXT;";
+
 const char *const store_migrations[] = {
 	schema_v1,
 	schema_v2,
@@ -229,6 +238,7 @@ const char *const store_migrations[] = {
 	schema_v4,
 	schema_v5,
 	schema_v6,
+	schema_v7,
 };
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);
 

@@ -11,7 +11,7 @@
 #include "core/names.h"
 #include "core/record.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 enum store_mode {
 	STORE_READ,		/* must exist; never written; newer schema is an error */

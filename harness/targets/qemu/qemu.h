@@ -46,6 +46,7 @@ struct qemu_kernel {
 	char release[128];		/* kernel.release of the build */
 	long page_size;			/* from its .config */
 	char version[256];		/* uname -v, from the Image's banner ("" unknown) */
+	const char *source;		/* what it was built from (kernels.source); NULL: unknown */
 };
 
 struct qemu_boot {

@@ -36,11 +36,11 @@ struct qemu_session {
 	size_t nxknobs;
 };
 
-/* Check the options and the variant, build its kernel when the cache does
- * not have it, make or find the bundle. Progress lines go to
- * o->progress. */
-int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
-		      struct herr *err);
+/* Check the options and the variant (v->kernel, built from v->source
+ * when set), build its kernel when the cache does not have it, make or
+ * find the bundle. Progress lines go to o->progress. */
+int qemu_session_open(const struct target_variant *v, const struct qemu_opts *o,
+		      struct qemu_session *s, struct herr *err);
 void qemu_session_close(struct qemu_session *s);
 
 /* After each run is stored (ok or failed); the callback may take r's

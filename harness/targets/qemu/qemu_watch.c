@@ -115,6 +115,8 @@ static int check_hello(struct watch *w, json_t *msg, struct herr *err)
 	}
 	if (w->fail[0])
 		return herr_set(err, EXIT_RUNTIME, "%s", w->fail);
+	/* The guest knows its release, not the tree it came from. */
+	sysinfo_kernel_source(&w->b->ki, w->k->source);
 	w->b->hello_s = since_start(w);
 	if (w->o->progress)
 		fprintf(w->o->progress, "harness: qemu: %s up in %.2f s (kernel %s, %ld-byte pages)\n",
