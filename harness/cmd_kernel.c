@@ -368,10 +368,10 @@ struct sub {
 };
 
 static const struct sub subs[] = {
-	{ "build", "build VARIANT", 1, 1, " source patches jobs force quiet ", build_run },
-	{ "list", "list", 0, 0, " source ", list_run },
-	{ "show", "show VARIANT", 1, 1, " source patches ", show_run },
-	{ "clean", "clean [VARIANT]", 0, 1, " source all ", clean_run },
+	{ "build", "build VARIANT", 1, 1, " source ref patches jobs force quiet ", build_run },
+	{ "list", "list", 0, 0, " source ref ", list_run },
+	{ "show", "show VARIANT", 1, 1, " source ref patches ", show_run },
+	{ "clean", "clean [VARIANT]", 0, 1, " source ref all ", clean_run },
 };
 
 static int check_sub(const struct sub *s, struct cmd_ctx *ctx, struct herr *err)
@@ -412,7 +412,7 @@ const struct cmd_spec cmd_kernel = {
 	.synopsis = "build|list|show|clean [ARG]...",
 	.summary = "build arm64 kernel variants (4K, 16K, 64K, mTHP, PPS) into a build cache",
 	.description =
-		"harness kernel build VARIANT [--source DIR|TARBALL] [--patches PATH] [-j N] [--force] [-q]\n"
+		"harness kernel build VARIANT [--source PKG|DIR|TARBALL [--ref REF]] [--patches PATH] [-j N] [--force] [-q]\n"
 		"    Build the variant's kernel (cross compiling for arm64 unless the host is\n"
 		"    arm64), or find it in the cache; print the Image path on stdout.\n"
 		"harness kernel list [--source ...]\n"
@@ -423,8 +423,11 @@ const struct cmd_spec cmd_kernel = {
 		"    Remove one variant's build, or all builds (and with --all the\n"
 		"    extracted sources).\n"
 		"\n"
-		"The default source is Debian's linux-source-6.12 tarball, extracted once into\n"
-		"the cache ($HARNESS_CACHE/kernels, default ~/.cache/harness/kernels).\n"
+		"A variant's source is its file's `source =` (a Debian package such as\n"
+		"linux-source-7.2, a tarball, or a tree with `ref =`), else Debian's\n"
+		"linux-source-6.12 tarball; tarballs are extracted once into the cache\n"
+		"($HARNESS_CACHE/kernels, default ~/.cache/harness/kernels), where\n"
+		"scripts/install-deps kernel also puts linux-source-7.N (sources/).\n"
 		"docs/kernels.md describes the variants, how to add one and how to supply the\n"
 		"PPS and mTHP collapse series.",
 	.opts = kernel_opts,
