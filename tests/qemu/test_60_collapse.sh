@@ -25,7 +25,6 @@ val() {	# RUN-VARIANT SCOPE NAME: the newest run's metric
 
 for case in mthp-collapse:0.25 mthp-collapse-0:0.25 mthp-collapse-0:1; do
 	v=${case%:*} f=${case#*:}
-	q "$DB" "DELETE FROM runs WHERE variant = '$v'" 2>/dev/null
 	collapse "$v" "$f"
 	check "$v fraction $f: run exits 0" [ "$rc" -eq 0 ]
 	uf=$(val "$v" workload unit_folios)
