@@ -127,7 +127,7 @@ static void list_one(const char *name, const struct kbuild_opts *o, char **notes
 			b.cached ? "built" : "not built";
 		kbuild_free(&b);
 	}
-	printf("%-14s %-8s %-5s %-12s %s\n", name, !v ? "?" : v->kernel ? v->kernel : "own",
+	printf("%-16s %-8s %-5s %-12s %s\n", name, !v ? "?" : v->kernel ? v->kernel : "own",
 	       v ? page_size(v) : "?", state, v && v->description ? v->description : "");
 	if (err.msg[0]) {
 		char *more = kfs_fmt("%s  %s: %s\n", *notes, name, err.msg);
@@ -155,7 +155,7 @@ static int list_run(struct cmd_ctx *ctx, struct herr *err)
 				"(run from the harness tree or set HARNESS_KERNELS=DIR)");
 	if (kvariant_names(kdir, &names, &n, err))
 		return herr_wrap(err, "kernel list");
-	printf("%-14s %-8s %-5s %-12s %s\n", "VARIANT", "KERNEL", "PAGE", "STATUS", "DESCRIPTION");
+	printf("%-16s %-8s %-5s %-12s %s\n", "VARIANT", "KERNEL", "PAGE", "STATUS", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++)
 		list_one(names[i], &o, &notes);
 	if (notes && *notes)
