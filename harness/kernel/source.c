@@ -261,8 +261,9 @@ static char *package_tarball(const char *pkg, int install, const char *kcache, c
 		sys = NULL;
 		*version = package_version(pkg, NULL);
 	} else if (fetched && kfs_is_file(fetched)) {
-		found = fetched;
-		fetched = NULL;
+		/* The real path: a cache that links another's sources/ (the
+		 * long tests' fresh caches) builds under the same key. */
+		found = realpath(fetched, NULL);
 		*version = package_version(pkg, vfile);
 	} else {
 		herr_set(err, EXIT_USAGE, "Debian package %s is not here (no /usr/src/%s.tar.xz, no %s): "
