@@ -80,26 +80,41 @@ static void touch(struct col *c)
 			*(uint64_t *)(c->buf + pg * c->page) = word_of(c, pg);
 }
 
-/* Collapsed bytes of the mapping: AnonHugePages for PMD units; for mTHP
- * units, its own ranges that are unit-size folios (pagemap and
- * kpageflags, as root), else the system-wide growth of that size's
- * anonymous folios, which other processes can move too. */
-static int64_t collapsed(const struct col *c, uint64_t nr_anon0)
+/* The system-wide growth of the unit size's anonymous folios (other
+ * processes can move it too); cheap enough to poll. */
+static int64_t grown(const struct col *c, uint64_t nr_anon0)
 {
 	struct wl_thp_stats s;
-	int64_t own;
 	uint64_t nr;
 
-	if (c->pmd)
-		return wl_smaps_bytes(c->buf, "AnonHugePages");
-	own = wl_folio_units(c->buf, c->size, c->unit);
-	if (own >= 0)
-		return own * (int64_t)c->unit;
 	if (wl_thp_stats_read(&s))
 		return 0;
 	nr = wl_thp_stat(&s, c->unit >> 10, "nr_anon");
 	wl_thp_stats_free(&s);
 	return nr > nr_anon0 ? (int64_t)((nr - nr_anon0) * c->unit) : 0;
+}
+
+/* Collapsed bytes of the mapping: AnonHugePages for PMD units; for mTHP
+ * units, its own ranges that are unit-size folios (pagemap and
+ * kpageflags, as root), else the system-wide growth. */
+static int64_t collapsed(const struct col *c, uint64_t nr_anon0)
+{
+	int64_t own;
+
+	if (c->pmd)
+		return wl_smaps_bytes(c->buf, "AnonHugePages");
+	own = wl_folio_units(c->buf, c->size, c->unit);
+	return own >= 0 ? own * (int64_t)c->unit : grown(c, nr_anon0);
+}
+
+/* While waiting: for mTHP units the system-wide growth says when to look
+ * at the mapping itself (a walk of its pagemap per poll would compete
+ * with khugepaged for the CPU). */
+static int64_t collapsed_poll(const struct col *c, uint64_t nr_anon0)
+{
+	int64_t g = c->pmd ? 0 : grown(c, nr_anon0);
+
+	return !c->pmd && g < (int64_t)c->size ? g : collapsed(c, nr_anon0);
 }
 
 static uint64_t nr_anon_now(const struct col *c)
@@ -145,7 +160,7 @@ static void wait_collapse(const struct col *c, struct obs *o, uint64_t t0, uint6
 	int64_t fs0 = full_scans(), fs = fs0;
 
 	for (;;) {
-		int64_t got = collapsed(c, nr0);
+		int64_t got = collapsed_poll(c, nr0);
 		uint64_t t = wl_now_ns() - t0;
 
 		if (got > 0 && !o->t_first)
