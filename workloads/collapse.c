@@ -33,6 +33,9 @@ static const struct wl_param params[] = {
 	  "madv_collapse|khugepaged" },
 	{ "timeout", WL_DOUBLE, "120", "s", "longest wait for the collapse", "0.001..86400" },
 	{ "poll_ms", WL_INT, "5", "ms", "interval between looks at the mapping", "1..10000" },
+	{ "scans", WL_INT, "5", "",
+	  "khugepaged: stop waiting after this many full scans since the advice (0: only the timeout)",
+	  "0..1000" },
 	{ "corrupt", WL_BOOL, "0", "", "for tests: change one touched word after the collapse",
 	  NULL },
 };
@@ -44,6 +47,7 @@ struct col {
 	int khugepaged;
 	uint64_t seed;
 	double timeout, poll_s;
+	int64_t scans;		/* khugepaged full scans to wait at most; 0: no limit */
 };
 
 /* What the collapse phase observed. */
@@ -151,9 +155,11 @@ static int64_t full_scans(void)
 }
 
 /* Look at the mapping every poll_s until every unit is collapsed, the
- * timeout, or khugepaged has scanned everything twice since the advice
+ * timeout, or khugepaged has made c->scans full scans since the advice
  * (what it left small then, it leaves small: max_ptes_none=0 on partly
- * touched ranges); time stamps are relative to t0. */
+ * touched ranges). Not 1 or 2: a scan can find freshly faulted pages not
+ * yet on the LRU and skip them, and the next one collapses. Time stamps
+ * are relative to t0. */
 static void wait_collapse(const struct col *c, struct obs *o, uint64_t t0, uint64_t nr0)
 {
 	uint64_t limit = (uint64_t)(c->timeout * 1e9);
@@ -169,7 +175,7 @@ static void wait_collapse(const struct col *c, struct obs *o, uint64_t t0, uint6
 			o->t_done = t;
 			break;
 		}
-		if (t >= limit || (fs0 >= 0 && fs >= fs0 + 2))
+		if (t >= limit || (c->scans && fs0 >= 0 && fs >= fs0 + c->scans))
 			break;
 		sleep_s(c->poll_s);
 		fs = full_scans();
@@ -337,6 +343,7 @@ static int setup(struct col *c, const struct wl_value *v, uint64_t seed)
 	c->khugepaged = !strcmp(wl_str(v, "method"), "khugepaged");
 	c->timeout = wl_double(v, "timeout");
 	c->poll_s = (double)wl_int(v, "poll_ms") / 1e3;
+	c->scans = wl_int(v, "scans");
 	c->seed = seed;
 	c->size = wl_size(v, "size");
 	if (check_machine(c, wl_str(v, "unit")))

@@ -158,8 +158,8 @@ const struct metric_def metric_defs[] = {
 	  "1 when collapsed_bytes counts this mapping alone (PMD units, or unit_folios measured); "
 	  "0 when it is the system-wide growth of the size's folios"),
 	W("collapse", "khugepaged_full_scans", "count", CTR, NONE, 0,
-	  "khugepaged full scans while waiting (method=khugepaged; the wait ends after 2 without "
-	  "the mapping collapsed)"),
+	  "khugepaged full scans while waiting (method=khugepaged; the wait ends after `scans` of "
+	  "them, 5 by default, when the mapping is not collapsed by then)"),
 	W("collapse", "mthp.*kB.nr_*", "count", GAU, NONE, 0,
 	  "change of a per-size mTHP nr_ stat over the run"),
 	W("collapse", "mthp.*kB.*", "count", CTR, NONE, 0,
