@@ -57,6 +57,7 @@ struct obs {
 	int64_t collapse_alloc;
 	int64_t unit_folios;	/* own ranges that are one unit-size folio; -1 unknown */
 	int64_t full_scans;	/* khugepaged full scans during the wait; -1 unknown */
+	int64_t anon_huge;	/* the mapping's AnonHugePages (PMD-size folios) at the end */
 	int own;		/* huge_after counts this mapping alone */
 	int madv_errno;
 };
@@ -228,6 +229,7 @@ static int collapse_phase(struct col *c, struct obs *o)
 	o->unit_folios = c->pmd ? o->huge_after / (int64_t)c->unit
 				: wl_folio_units(c->buf, c->size, c->unit);
 	o->own = c->pmd || o->unit_folios >= 0;
+	o->anon_huge = wl_smaps_bytes(c->buf, "AnonHugePages");
 	o->collapse_alloc = wl_vmstat("thp_collapse_alloc") - a0;
 	return 0;
 }
@@ -253,6 +255,9 @@ static void report(const struct col *c, const struct obs *o)
 	if (o->unit_folios >= 0)
 		wl_metric("unit_folios", (double)o->unit_folios, "count", "gauge", "higher");
 	wl_metric("collapsed_own", o->own, "", "gauge", "none");
+	/* 0 for mTHP collapse: AnonHugePages counts PMD-size folios only. */
+	if (o->anon_huge >= 0)
+		wl_metric("anon_huge_bytes", (double)o->anon_huge, "bytes", "gauge", "lower");
 	if (c->khugepaged && o->full_scans >= 0)
 		wl_metric("khugepaged_full_scans", (double)o->full_scans, "count", "counter", "none");
 	wl_metric("madv_collapse_errno", o->madv_errno, "", "gauge", "none");

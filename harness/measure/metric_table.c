@@ -154,6 +154,9 @@ const struct metric_def metric_defs[] = {
 	W("collapse", "unit_folios", "count", GAU, HIGH, 0,
 	  "units of this mapping that are one folio of the unit's size at the end (pagemap + "
 	  "kpageflags; not measured without CAP_SYS_ADMIN)"),
+	W("collapse", "anon_huge_bytes", "bytes", GAU, LOW, 0,
+	  "the mapping's AnonHugePages at the end: PMD-size folios only, so 0 after a collapse "
+	  "into mTHP"),
 	W("collapse", "collapsed_own", "", GAU, NONE, 0,
 	  "1 when collapsed_bytes counts this mapping alone (PMD units, or unit_folios measured); "
 	  "0 when it is the system-wide growth of the size's folios"),

@@ -62,7 +62,7 @@ check "two kernels (4k and 64k builds; the mTHP variants boot the 4k one)" [ "$(
 units=$(metric "$DB" mthp-collapse collapse-64k workload units "$S1")
 uf=$(metric "$DB" mthp-collapse collapse-64k workload unit_folios "$S1")
 ca=$(metric "$DB" mthp-collapse collapse-64k process thp.hugepages-64kB.collapse_alloc "$S1")
-ahp=$(metric "$DB" mthp-collapse collapse-64k process mem.AnonHugePages_peak "$S1")
+ahp=$(metric "$DB" mthp-collapse collapse-64k workload anon_huge_bytes "$S1")
 echo "# mthp-collapse, 16 MiB, a quarter of each 64 KiB range touched: $uf of $units ranges 64 KiB folios; hugepages-64kB collapse_alloc $ca; AnonHugePages peak $ahp"
 check "mthp-collapse: every 64 KiB range of the mapping is a 64 KiB folio (its own pagemap)" [ -n "$uf" ] && [ "${uf%.*}" = "${units%.*}" ] && [ "${units%.*}" = 256 ]
 check "mthp-collapse: hugepages-64kB collapse_alloc counts them (system-wide, >= 256)" ge "$ca" 256
@@ -104,7 +104,7 @@ check "the table shows 64k's page cache per file at 16x" sh -c "printf '%s' \"\$
 check "the table says the 16x fewer gups faults on 64k are significant" sh -c "printf '%s' \"\$1\" | grep -Eq 'fault.minor \(region\) .* 0.06[0-9]x\+'" - "$out"
 checkhas "the table shows the 64 KiB mTHP allocations" "$out" "thp.hugepages-64kB.anon_fault_alloc"
 checkhas "the table shows khugepaged's 64 KiB collapses and the workload's own count" "$out" \
-	"thp.hugepages-64kB.collapse_alloc" "unit_folios"
+	"thp.hugepages-64kB.collapse_alloc" "unit_folios" "anon_huge_bytes"
 
 # The second run: nothing built, fast boots.
 builds=$(ls "${HARNESS_CACHE:-$HOME/.cache/harness}/kernels/builds" | sort)
