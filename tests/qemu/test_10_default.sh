@@ -59,16 +59,20 @@ check "every run booted Linux 7.2 built from linux-source-7.2" [ "$(q "$DB" "SEL
 check "two kernels (4k and 64k builds; the mTHP variants boot the 4k one)" [ "$(q "$DB" "SELECT
 	count(DISTINCT k.page_size || k.version) FROM runs r JOIN kernels k ON k.id = r.kernel_id WHERE r.sweep_id = '$S1'")" = 2 ]
 # mthp-collapse: khugepaged collapse into 64 KiB folios (max_ptes_none 511).
-units=$(metric "$DB" mthp-collapse collapse-64k workload units "$S1")
-uf=$(metric "$DB" mthp-collapse collapse-64k workload unit_folios "$S1")
-ca=$(metric "$DB" mthp-collapse collapse-64k process thp.hugepages-64kB.collapse_alloc "$S1")
-ahp=$(metric "$DB" mthp-collapse collapse-64k workload anon_huge_bytes "$S1")
-echo "# mthp-collapse, 16 MiB, a quarter of each 64 KiB range touched: $uf of $units ranges 64 KiB folios; hugepages-64kB collapse_alloc $ca; AnonHugePages peak $ahp"
+# collapse-64k is the collapse program with unit=64k: told apart by its parameters.
+c64() { q "$DB" "SELECT avg(m.value) FROM runs r JOIN metrics m ON m.run_id = r.id WHERE r.sweep_id = '$S1'
+	AND r.variant = 'mthp-collapse' AND r.status = 'ok' AND json_extract(r.params_json, '$.unit') = '64k'
+	AND m.scope = '$1' AND m.name = '$2'"; }
+units=$(c64 workload units)
+uf=$(c64 workload unit_folios)
+ca=$(c64 region thp.hugepages-64kB.collapse_alloc)
+ahp=$(c64 workload anon_huge_bytes)
+echo "# mthp-collapse, 16 MiB, a quarter of each 64 KiB range touched: $uf of $units ranges 64 KiB folios; hugepages-64kB collapse_alloc $ca; AnonHugePages $ahp"
 check "mthp-collapse: every 64 KiB range of the mapping is a 64 KiB folio (its own pagemap)" [ -n "$uf" ] && [ "${uf%.*}" = "${units%.*}" ] && [ "${units%.*}" = 256 ]
 check "mthp-collapse: hugepages-64kB collapse_alloc counts them (system-wide, >= 256)" ge "$ca" 256
 check "mthp-collapse: AnonHugePages unchanged (PMD size never)" [ "${ahp%.*}" = 0 ]
 check "collapse-64k ran on mthp-collapse only" [ "$(q "$DB" "SELECT group_concat(DISTINCT variant) FROM runs
-	WHERE sweep_id = '$S1' AND workload = 'collapse-64k'")" = mthp-collapse ]
+	WHERE sweep_id = '$S1' AND json_extract(params_json, '$.unit') = '64k'")" = mthp-collapse ]
 
 # Boots: interleaved order = one boot per variant and repetition, each
 # running one repetition of every cell of its variant.
