@@ -808,9 +808,11 @@ enum kbuild_estimate kbuild_estimate(const char *variant, const struct kbuild_op
 	return rc;
 }
 
+/* Per variant and key: two builds of one variant from two sources (or
+ * two sessions) at once must not unlink each other's log. */
 char *kbuild_log_path(const struct kbuild *b)
 {
-	return kfs_fmt("%s/logs/%s.log", b->kcache, b->v->name);
+	return kfs_fmt("%s/logs/%s-%s.log", b->kcache, b->v->name, b->key);
 }
 
 /* Remove everything of this build but a published entry; keep the log of

@@ -5,7 +5,7 @@
  *   builds/<key>/    Image config System.map kernel.release build.log
  *                    build.ini (what was built, when, how long) key (inputs)
  *   src/<srckey>/linux   a tarball extracted once, never modified
- *   logs/<variant>.log   the log of the build running now (or the last one)
+ *   logs/<variant>-<key>.log  the log of the build running now (or the last one)
  *   failed/<variant>.log the log of the last failed build of a variant
  * Entries appear by rename() of a finished temporary directory, so a
  * failed or killed build never leaves a half entry. */
