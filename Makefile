@@ -63,8 +63,8 @@ help:
 	@echo "make run        install what is missing, build, run the main job (sweeps/default.ini on qemu)"
 	@echo "make check      install what is missing, build, run all tests (plain and ASan+UBSan)"
 	@echo "make check-unit / check-e2e   one kind of test on the current build"
-	@echo "make check-kernel     long kernel-build tests: 4k/16k/64k, pps, mthp-collapse (~30 min)"
-	@echo "make check-qemu       long qemu-target tests: default sweep, 16k, failures, order, pps, ssh lab (~10 min warm)"
+	@echo "make check-kernel     long kernel-build tests: 4k/16k/64k (6.12), 4k/64k (7.2), pps, mthp-collapse"
+	@echo "make check-qemu       long qemu-target tests: default sweep (7.2), 16k, failures, order, filetree, pps, ssh lab, mTHP collapse, 6.12 vs 7.2"
 	@echo "make check-lava       LAVA for real: export, lava-run on a qemu device, ingest, merge (~5 min warm)"
 	@echo "make guest-arm64      the arm64 build the qemu guest runs, in $(O)-arm64/"
 	@echo "make bench-boot       QEMU start to the first workload (target <= 3 s)"
@@ -199,7 +199,7 @@ bench-check-power: all
 bench-report: all
 	@HARNESS_BUILD=$(O) bench/report
 
-# The main job: sweeps/default.ini on target qemu (4k, 64k and mthp-64k
+# The main job: sweeps/default.ini on target qemu (4k, 64k, mthp-64k and mthp-collapse on Linux 7.2
 # kernels, built into the cache on first use, booted in qemu-system-aarch64).
 # sweeps/local.ini is the same kind of comparison on the running kernel.
 run: config.mk all

@@ -31,6 +31,11 @@ static const char *const key_metrics[] = {
 	"thp.hugepages-128kB.anon_fault_alloc", "thp.hugepages-256kB.anon_fault_alloc",
 	"thp.hugepages-512kB.anon_fault_alloc", "thp.hugepages-1024kB.anon_fault_alloc",
 	"thp.hugepages-2048kB.anon_fault_alloc", "thp.khugepaged.pages_collapsed",
+	/* khugepaged collapse into mTHP (7.2): the per-size stats are its
+	 * only system-wide trace, since AnonHugePages counts PMD folios. */
+	"thp.hugepages-16kB.collapse_alloc", "thp.hugepages-32kB.collapse_alloc",
+	"thp.hugepages-64kB.collapse_alloc", "thp.hugepages-128kB.collapse_alloc",
+	"thp.hugepages-64kB.collapse_exceed_none_pte",
 	NULL,
 };
 #define NKEY (sizeof(key_metrics) / sizeof(key_metrics[0]) - 1)

@@ -15,15 +15,19 @@
  * arguments, so `kernel build 4k --source X` parses at this level);
  * struct sub says which options each subcommand takes. */
 struct kernel_opts {
-	const char *source, *patches;
+	const char *source, *ref, *patches;
 	long long jobs;		/* 0: online CPUs */
 	int force, quiet, all;
 };
 
 static const struct opt_spec kernel_opts[] = {
-	OPT_STR("source", 's', struct kernel_opts, source, "DIR|TARBALL", NULL,
-		"build, list, show, clean: kernel git tree, directory or tarball "
-		"(default $HARNESS_KERNEL_SOURCE, else " KSOURCE_DEFAULT ")"),
+	OPT_STR("source", 's', struct kernel_opts, source, "PKG|DIR|TARBALL", NULL,
+		"build, list, show, clean: a Debian source package (linux-source-7.2), kernel git "
+		"tree, directory or tarball instead of the variant's source (default: the variant's "
+		"source =, else $HARNESS_KERNEL_SOURCE, else " KSOURCE_PACKAGE ")"),
+	OPT_STR("ref", 0, struct kernel_opts, ref, "REF", NULL,
+		"build, list, show, clean: with --source GIT-TREE, build this commit, tag or "
+		"branch (archived into the cache; the tree is not checked out)"),
 	OPT_STR("patches", 0, struct kernel_opts, patches, "PATH", NULL,
 		"build, show: patch series (directory, quilt series file or one patch) "
 		"instead of the variant's"),
@@ -54,7 +58,7 @@ static void fmt_duration(double s, char *buf, size_t size)
 static int build_run(struct cmd_ctx *ctx, struct herr *err)
 {
 	struct kbuild_opts o = {
-		.source = O(ctx)->source, .patches = O(ctx)->patches,
+		.source = O(ctx)->source, .ref = O(ctx)->ref, .patches = O(ctx)->patches,
 		.jobs = (int)O(ctx)->jobs, .force = O(ctx)->force,
 		.progress = !O(ctx)->quiet && isatty(2), .install = 1,
 	};
@@ -123,7 +127,7 @@ static void list_one(const char *name, const struct kbuild_opts *o, char **notes
 			b.cached ? "built" : "not built";
 		kbuild_free(&b);
 	}
-	printf("%-14s %-8s %-5s %-12s %s\n", name, !v ? "?" : v->kernel ? v->kernel : "own",
+	printf("%-16s %-8s %-5s %-12s %s\n", name, !v ? "?" : v->kernel ? v->kernel : "own",
 	       v ? page_size(v) : "?", state, v && v->description ? v->description : "");
 	if (err.msg[0]) {
 		char *more = kfs_fmt("%s  %s: %s\n", *notes, name, err.msg);
@@ -141,7 +145,7 @@ static void list_one(const char *name, const struct kbuild_opts *o, char **notes
 
 static int list_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = O(ctx)->source };
+	struct kbuild_opts o = { .source = O(ctx)->source, .ref = O(ctx)->ref };
 	const char *kdir = kvariant_kdir();
 	char **names, *notes = strdup(""), *cache = kbuild_cache_dir();
 	size_t n;
@@ -151,7 +155,7 @@ static int list_run(struct cmd_ctx *ctx, struct herr *err)
 				"(run from the harness tree or set HARNESS_KERNELS=DIR)");
 	if (kvariant_names(kdir, &names, &n, err))
 		return herr_wrap(err, "kernel list");
-	printf("%-14s %-8s %-5s %-12s %s\n", "VARIANT", "KERNEL", "PAGE", "STATUS", "DESCRIPTION");
+	printf("%-16s %-8s %-5s %-12s %s\n", "VARIANT", "KERNEL", "PAGE", "STATUS", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++)
 		list_one(names[i], &o, &notes);
 	if (notes && *notes)
@@ -195,7 +199,7 @@ static void show_variant(const struct kvariant *v)
 
 static void show_build(const struct kbuild *b)
 {
-	static const char *const kinds[] = { "tarball", "git tree", "directory" };
+	static const char *const kinds[] = { "tarball", "git tree", "directory", "git ref" };
 
 	for (size_t i = 0; i < b->nfrags; i++)
 		printf("%-12s %s\n", "fragment", b->frags[i]);
@@ -203,7 +207,13 @@ static void show_build(const struct kbuild *b)
 		printf("%-12s %s (-p%d)\n", "patch", b->patches[i].path, b->patches[i].strip);
 	if (!b->npatches)
 		printf("%-12s (none)\n", "patch");
-	printf("%-12s %s (%s)\n", "source", b->src.path, kinds[b->src.kind]);
+	printf("%-12s %s (%s: %s)\n", "source", b->src.describe, kinds[b->src.kind], b->src.path);
+	if (b->source_where)
+		printf("%-12s %s\n", "named by", b->source_where);
+	if (b->v->requires_file)
+		printf("%-12s %s ('%s' in %s; checked before a build)\n", "requires",
+		       b->v->requires_about ? b->v->requires_about : "", b->v->requires_text,
+		       b->v->requires_file);
 	printf("%-12s %s\n%-12s %s\n", "toolchain", b->toolchain, "key", b->key);
 	if (b->cached)
 		printf("%-12s %s\n", "image", b->image);
@@ -238,7 +248,7 @@ static int check_fragments(const struct kvariant *v, struct herr *err)
 
 static int show_run(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = O(ctx)->source, .patches = O(ctx)->patches };
+	struct kbuild_opts o = { .source = O(ctx)->source, .ref = O(ctx)->ref, .patches = O(ctx)->patches };
 	struct kvariant *v = kvariant_load(ctx->argv[0], err);
 	struct kbuild b;
 	struct herr perr = { 0 };
@@ -291,7 +301,7 @@ static int remove_entries(const char *dir, uint64_t *bytes)
 
 static int clean_one(struct cmd_ctx *ctx, struct herr *err)
 {
-	struct kbuild_opts o = { .source = O(ctx)->source };
+	struct kbuild_opts o = { .source = O(ctx)->source, .ref = O(ctx)->ref };
 	struct kbuild b;
 	int rc = -1;
 
@@ -356,10 +366,10 @@ struct sub {
 };
 
 static const struct sub subs[] = {
-	{ "build", "build VARIANT", 1, 1, " source patches jobs force quiet ", build_run },
-	{ "list", "list", 0, 0, " source ", list_run },
-	{ "show", "show VARIANT", 1, 1, " source patches ", show_run },
-	{ "clean", "clean [VARIANT]", 0, 1, " source all ", clean_run },
+	{ "build", "build VARIANT", 1, 1, " source ref patches jobs force quiet ", build_run },
+	{ "list", "list", 0, 0, " source ref ", list_run },
+	{ "show", "show VARIANT", 1, 1, " source ref patches ", show_run },
+	{ "clean", "clean [VARIANT]", 0, 1, " source ref all ", clean_run },
 };
 
 static int check_sub(const struct sub *s, struct cmd_ctx *ctx, struct herr *err)
@@ -400,7 +410,7 @@ const struct cmd_spec cmd_kernel = {
 	.synopsis = "build|list|show|clean [ARG]...",
 	.summary = "build arm64 kernel variants (4K, 16K, 64K, mTHP, PPS) into a build cache",
 	.description =
-		"harness kernel build VARIANT [--source DIR|TARBALL] [--patches PATH] [-j N] [--force] [-q]\n"
+		"harness kernel build VARIANT [--source PKG|DIR|TARBALL [--ref REF]] [--patches PATH] [-j N] [--force] [-q]\n"
 		"    Build the variant's kernel (cross compiling for arm64 unless the host is\n"
 		"    arm64), or find it in the cache; print the Image path on stdout.\n"
 		"harness kernel list [--source ...]\n"
@@ -411,8 +421,11 @@ const struct cmd_spec cmd_kernel = {
 		"    Remove one variant's build, or all builds (and with --all the\n"
 		"    extracted sources).\n"
 		"\n"
-		"The default source is Debian's linux-source-6.12 tarball, extracted once into\n"
-		"the cache ($HARNESS_CACHE/kernels, default ~/.cache/harness/kernels).\n"
+		"A variant's source is its file's `source =` (a Debian package such as\n"
+		"linux-source-7.2, a tarball, or a tree with `ref =`), else Debian's\n"
+		"linux-source-6.12 tarball; tarballs are extracted once into the cache\n"
+		"($HARNESS_CACHE/kernels, default ~/.cache/harness/kernels), where\n"
+		"scripts/install-deps kernel also puts linux-source-7.N (sources/).\n"
 		"docs/kernels.md describes the variants, how to add one and how to supply the\n"
 		"PPS and mTHP collapse series.",
 	.opts = kernel_opts,

@@ -33,6 +33,9 @@ static const struct wl_param params[] = {
 	  "madv_collapse|khugepaged" },
 	{ "timeout", WL_DOUBLE, "120", "s", "longest wait for the collapse", "0.001..86400" },
 	{ "poll_ms", WL_INT, "5", "ms", "interval between looks at the mapping", "1..10000" },
+	{ "scans", WL_INT, "5", "",
+	  "khugepaged: stop waiting after this many full scans since the advice (0: only the timeout)",
+	  "0..1000" },
 	{ "corrupt", WL_BOOL, "0", "", "for tests: change one touched word after the collapse",
 	  NULL },
 };
@@ -44,6 +47,7 @@ struct col {
 	int khugepaged;
 	uint64_t seed;
 	double timeout, poll_s;
+	int64_t scans;		/* khugepaged full scans to wait at most; 0: no limit */
 };
 
 /* What the collapse phase observed. */
@@ -51,6 +55,10 @@ struct obs {
 	uint64_t t_first, t_done, t_end;	/* ns after start; 0 = never */
 	int64_t rss_before, rss_after, huge_after;
 	int64_t collapse_alloc;
+	int64_t unit_folios;	/* own ranges that are one unit-size folio; -1 unknown */
+	int64_t full_scans;	/* khugepaged full scans during the wait; -1 unknown */
+	int64_t anon_huge;	/* the mapping's AnonHugePages (PMD-size folios) at the end */
+	int own;		/* huge_after counts this mapping alone */
 	int madv_errno;
 };
 
@@ -77,20 +85,41 @@ static void touch(struct col *c)
 			*(uint64_t *)(c->buf + pg * c->page) = word_of(c, pg);
 }
 
-/* Collapsed bytes of the mapping: AnonHugePages for PMD units; for mTHP
- * units, the system-wide growth of that size's anonymous folios. */
-static int64_t collapsed(const struct col *c, uint64_t nr_anon0)
+/* The system-wide growth of the unit size's anonymous folios (other
+ * processes can move it too); cheap enough to poll. */
+static int64_t grown(const struct col *c, uint64_t nr_anon0)
 {
 	struct wl_thp_stats s;
 	uint64_t nr;
 
-	if (c->pmd)
-		return wl_smaps_bytes(c->buf, "AnonHugePages");
 	if (wl_thp_stats_read(&s))
 		return 0;
 	nr = wl_thp_stat(&s, c->unit >> 10, "nr_anon");
 	wl_thp_stats_free(&s);
 	return nr > nr_anon0 ? (int64_t)((nr - nr_anon0) * c->unit) : 0;
+}
+
+/* Collapsed bytes of the mapping: AnonHugePages for PMD units; for mTHP
+ * units, its own ranges that are unit-size folios (pagemap and
+ * kpageflags, as root), else the system-wide growth. */
+static int64_t collapsed(const struct col *c, uint64_t nr_anon0)
+{
+	int64_t own;
+
+	if (c->pmd)
+		return wl_smaps_bytes(c->buf, "AnonHugePages");
+	own = wl_folio_units(c->buf, c->size, c->unit);
+	return own >= 0 ? own * (int64_t)c->unit : grown(c, nr_anon0);
+}
+
+/* While waiting: for mTHP units the system-wide growth says when to look
+ * at the mapping itself (a walk of its pagemap per poll would compete
+ * with khugepaged for the CPU). */
+static int64_t collapsed_poll(const struct col *c, uint64_t nr_anon0)
+{
+	int64_t g = c->pmd ? 0 : grown(c, nr_anon0);
+
+	return !c->pmd && g < (int64_t)c->size ? g : collapsed(c, nr_anon0);
 }
 
 static uint64_t nr_anon_now(const struct col *c)
@@ -113,26 +142,46 @@ static void sleep_s(double s)
 		;
 }
 
-/* Look at the mapping every poll_s until every unit is collapsed or the
- * timeout; time stamps are relative to t0. */
+static int64_t full_scans(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/khugepaged/full_scans", "re");
+	long long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%lld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* Look at the mapping every poll_s until every unit is collapsed, the
+ * timeout, or khugepaged has made c->scans full scans since the advice
+ * (what it left small then, it leaves small: max_ptes_none=0 on partly
+ * touched ranges). Not 1 or 2: a scan can find freshly faulted pages not
+ * yet on the LRU and skip them, and the next one collapses. Time stamps
+ * are relative to t0. */
 static void wait_collapse(const struct col *c, struct obs *o, uint64_t t0, uint64_t nr0)
 {
 	uint64_t limit = (uint64_t)(c->timeout * 1e9);
+	int64_t fs0 = full_scans(), fs = fs0;
 
 	for (;;) {
-		int64_t got = collapsed(c, nr0);
+		int64_t got = collapsed_poll(c, nr0);
 		uint64_t t = wl_now_ns() - t0;
 
 		if (got > 0 && !o->t_first)
 			o->t_first = t;
 		if (got >= (int64_t)c->size) {
 			o->t_done = t;
-			return;
+			break;
 		}
-		if (t >= limit)
-			return;
+		if (t >= limit || (c->scans && fs0 >= 0 && fs >= fs0 + c->scans))
+			break;
 		sleep_s(c->poll_s);
+		fs = full_scans();
 	}
+	o->full_scans = fs0 >= 0 && fs >= 0 ? fs - fs0 : -1;
 }
 
 static int start_collapse(struct col *c, struct obs *o)
@@ -177,6 +226,10 @@ static int collapse_phase(struct col *c, struct obs *o)
 	o->t_end = wl_now_ns() - t0;
 	wl_region_end();
 	o->huge_after = collapsed(c, nr0);
+	o->unit_folios = c->pmd ? o->huge_after / (int64_t)c->unit
+				: wl_folio_units(c->buf, c->size, c->unit);
+	o->own = c->pmd || o->unit_folios >= 0;
+	o->anon_huge = wl_smaps_bytes(c->buf, "AnonHugePages");
 	o->collapse_alloc = wl_vmstat("thp_collapse_alloc") - a0;
 	return 0;
 }
@@ -197,6 +250,16 @@ static void report(const struct col *c, const struct obs *o)
 					    c->touched_per_unit * c->page), "bytes", "gauge", "none");
 	wl_metric("unit_bytes", (double)c->unit, "bytes", "gauge", "none");
 	wl_metric("thp_collapse_alloc", (double)o->collapse_alloc, "count", "counter", "none");
+	wl_metric("units", (double)(c->size / c->unit), "count", "gauge", "none");
+	/* Not measured (no metric) when pagemap hides frame numbers. */
+	if (o->unit_folios >= 0)
+		wl_metric("unit_folios", (double)o->unit_folios, "count", "gauge", "higher");
+	wl_metric("collapsed_own", o->own, "", "gauge", "none");
+	/* 0 for mTHP collapse: AnonHugePages counts PMD-size folios only. */
+	if (o->anon_huge >= 0)
+		wl_metric("anon_huge_bytes", (double)o->anon_huge, "bytes", "gauge", "lower");
+	if (c->khugepaged && o->full_scans >= 0)
+		wl_metric("khugepaged_full_scans", (double)o->full_scans, "count", "counter", "none");
 	wl_metric("madv_collapse_errno", o->madv_errno, "", "gauge", "none");
 }
 
@@ -285,6 +348,7 @@ static int setup(struct col *c, const struct wl_value *v, uint64_t seed)
 	c->khugepaged = !strcmp(wl_str(v, "method"), "khugepaged");
 	c->timeout = wl_double(v, "timeout");
 	c->poll_s = (double)wl_int(v, "poll_ms") / 1e3;
+	c->scans = wl_int(v, "scans");
 	c->seed = seed;
 	c->size = wl_size(v, "size");
 	if (check_machine(c, wl_str(v, "unit")))
@@ -315,7 +379,7 @@ static int prepare(struct col *c, void **map, size_t *maplen, struct obs *o)
 static int run(const struct wl_value *v, uint64_t seed)
 {
 	struct col c = { 0 };
-	struct obs o = { 0 };
+	struct obs o = { .unit_folios = -1, .full_scans = -1 };
 	struct wl_thp_stats before = { 0 }, after = { 0 };
 	void *map = NULL;
 	size_t maplen = 0;

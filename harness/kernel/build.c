@@ -193,6 +193,34 @@ static int absolute_patches(struct kbuild *b, struct herr *err)
 	return 0;
 }
 
+/* The source to build: the caller's (--source, a sweep's), else the
+ * variant's own or its base's (a path there is relative to the kernels
+ * directory), else the default. Errors name where the source was named. */
+static int resolve_source(struct kbuild *b, const struct kbuild_opts *o, struct herr *err)
+{
+	const struct kvariant *v = b->v;
+	const char *given = o->source, *ref = o->ref;
+	char *rel = NULL;
+	int rc;
+
+	if (given) {
+		b->source_where = o->source_where ? kfs_fmt("%s: source = '%s'", o->source_where, given)
+						  : kfs_fmt("--source %s", given);
+	} else if (v->source) {
+		given = v->source;
+		ref = v->ref;
+		if (given[0] != '/' && !ksource_is_package_name(given))
+			given = rel = kfs_join(v->kdir, given);
+		b->source_where = kfs_fmt("%s:%d: source = '%s'", v->source_file, v->source_line,
+					  v->source);
+	}
+	rc = ksource_resolve(given, ref, o->install, b->kcache, &b->src, err);
+	if (rc && b->source_where)
+		herr_wrap(err, "%s", b->source_where);
+	free(rel);
+	return rc;
+}
+
 int kbuild_plan(const char *variant, const struct kbuild_opts *o, struct kbuild *b,
 		struct herr *err)
 {
@@ -200,16 +228,18 @@ int kbuild_plan(const char *variant, const struct kbuild_opts *o, struct kbuild 
 	b->v = kvariant_load(variant, err);
 	if (!b->v)
 		return -1;
+	b->kcache = kbuild_cache_dir();
+	if (!b->kcache)
+		return herr_set(err, EXIT_RUNTIME, "out of memory");
 	if (kvariant_series(b->v->base, o->patches, &b->patches, &b->npatches, err) ||
 	    absolute_patches(b, err) || resolve_fragments(b, err) || check_tools(b, err) || toolchain_version(b, err) ||
-	    ksource_resolve(o->source, o->install, &b->src, err))
+	    resolve_source(b, o, err))
 		return -1;
 	b->key_text = kbuild_key_text(b->src.identity, b->toolchain, b->frags, b->nfrags,
 				      b->patches, b->npatches, err);
 	if (!b->key_text)
 		return -1;
 	kbuild_key(b->key_text, b->key);
-	b->kcache = kbuild_cache_dir();
 	b->entry = b->kcache ? kfs_fmt("%s/builds/%s", b->kcache, b->key) : NULL;
 	b->image = b->entry ? kfs_join(b->entry, "Image") : NULL;
 	if (!b->image)
@@ -229,6 +259,7 @@ void kbuild_free(struct kbuild *b)
 	free(b->frags);
 	kseries_free(b->patches, b->npatches);
 	ksource_free(&b->src);
+	free(b->source_where);
 	free(b->cross);
 	free(b->toolchain);
 	free(b->key_text);
@@ -544,9 +575,9 @@ static int write_info(struct bctx *c, const char *release, struct herr *err)
 	for (size_t i = 0; patches && i < b->npatches; i++)
 		append(&patches, "%s%s", i ? " " : "", b->patches[i].path);
 	text = kfs_fmt("# written by harness kernel build\n[build]\nkey = %s\nvariant = %s\n"
-		       "kernel_release = %s\nsource = %s\nfragments = %s\npatches = %s\n"
+		       "kernel_release = %s\nsource = %s\nsource_describe = %s\nfragments = %s\npatches = %s\n"
 		       "toolchain = %s\nccache = %s\njobs = %d\nseconds = %.0f\nbuilt = %s\n",
-		       b->key, b->v->base->name, release, b->src.path, frags ? frags : "",
+		       b->key, b->v->base->name, release, b->src.path, b->src.describe, frags ? frags : "",
 		       patches ? patches : "", b->toolchain, c->ccache ? "yes" : "no", c->jobs,
 		       since(&c->start), when ? when : "");
 	path = kfs_join(c->stage, "build.ini");
@@ -729,7 +760,8 @@ static int recorded_seconds(const char *ini, const char *name, double *out)
 	return found;
 }
 
-enum kbuild_estimate kbuild_estimate(const char *variant, double *seconds)
+enum kbuild_estimate kbuild_estimate(const char *variant, const struct kbuild_opts *opts,
+				     double *seconds, char key[17])
 {
 	struct kbuild_opts o = { 0 };
 	struct kbuild b;
@@ -740,10 +772,19 @@ enum kbuild_estimate kbuild_estimate(const char *variant, double *seconds)
 	struct dirent *de;
 
 	*seconds = 0;
+	if (opts) {
+		o.source = opts->source;
+		o.ref = opts->ref;
+		o.source_where = opts->source_where;
+	}
+	if (key)
+		*key = '\0';
 	if (kbuild_plan(variant, &o, &b, &e)) {
 		kbuild_free(&b);
 		return KBUILD_UNTIMED;
 	}
+	if (key)
+		memcpy(key, b.key, 17);
 	if (b.cached) {
 		kbuild_free(&b);
 		return KBUILD_CACHED;
@@ -767,9 +808,11 @@ enum kbuild_estimate kbuild_estimate(const char *variant, double *seconds)
 	return rc;
 }
 
+/* Per variant and key: two builds of one variant from two sources (or
+ * two sessions) at once must not unlink each other's log. */
 char *kbuild_log_path(const struct kbuild *b)
 {
-	return kfs_fmt("%s/logs/%s.log", b->kcache, b->v->name);
+	return kfs_fmt("%s/logs/%s-%s.log", b->kcache, b->v->name, b->key);
 }
 
 /* Remove everything of this build but a published entry; keep the log of
@@ -810,11 +853,41 @@ static int build_steps(struct bctx *c, struct herr *err)
 	return 0;
 }
 
+static void requires_status(const char *msg)
+{
+	fprintf(stderr, "harness: %s\n", msg);
+}
+
+int kbuild_check_requires(struct kbuild *b, int progress, struct herr *err)
+{
+	const struct kvariant *v = b->v;
+	int has;
+
+	if (!v->requires_file)
+		return 0;
+	if (ksource_prepare(&b->src, b->kcache, progress ? requires_status : NULL, err))
+		return -1;
+	has = ksource_has(&b->src, v->requires_file, v->requires_text, err);
+	if (has < 0)
+		return -1;
+	if (has)
+		return 0;
+	return herr_set(err, EXIT_USAGE, "%s:%d: variant %s requires %s ('%s' in %s), which the source "
+			"%s does not have%s%s%s", v->file, v->requires_line, v->name,
+			v->requires_about ? v->requires_about : "a feature", v->requires_text,
+			v->requires_file, b->src.describe, b->source_where ? " (" : " (the default source",
+			b->source_where ? b->source_where : "", ")");
+}
+
 int kbuild_run(struct kbuild *b, const struct kbuild_opts *o, struct herr *err)
 {
 	struct bctx c = { .b = b, .o = o };
 	int rc;
 
+	/* Before the cache: a knob-only variant's kernel may well be built
+	 * (the 4k one) from a source its knobs mean nothing on. */
+	if (kbuild_check_requires(b, o->progress, err))
+		return -1;
 	if (b->cached && !o->force)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &c.start);

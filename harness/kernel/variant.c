@@ -212,6 +212,25 @@ static int parse_fragments(struct pstate *ps, const char *value)
 	return 1;
 }
 
+/* "FILE TEXT": FILE of the source tree (relative, no "..") must contain
+ * TEXT. Decided from the tree, not from a version number. */
+static int parse_requires(struct pstate *ps, const char *value)
+{
+	size_t n = strcspn(value, " \t");
+	const char *text = value + n + strspn(value + n, " \t");
+
+	if (!n || !*text)
+		return fail(ps, "requires '%s': expected FILE TEXT (a file of the kernel tree and "
+			    "the text it must contain)", value);
+	ps->v->requires_file = strndup(value, n);
+	if (value[0] == '/' || strstr(ps->v->requires_file, ".."))
+		return fail(ps, "requires '%s': the file must be relative to the tree, without '..'",
+			    value);
+	ps->v->requires_text = strdup(text);
+	ps->v->requires_line = ps->line;
+	return 1;
+}
+
 static int valid_env_name(const char *s)
 {
 	if (!*s || isdigit((unsigned char)*s))
@@ -225,14 +244,16 @@ static int valid_env_name(const char *s)
 /* Keys that hold one string; index = bit in seen_line. */
 static const char *const single_keys[] = {
 	"name", "description", "kernel", "fragments", "patches", "patches_env",
-	"patches_about", "cmdline", "launcher", "page_sizes",
+	"patches_about", "cmdline", "launcher", "page_sizes", "source", "ref", "requires",
+	"requires_about",
 };
 #define NSINGLE (sizeof(single_keys) / sizeof(single_keys[0]))
 
 static char **single_slot(struct kvariant *v, size_t i)
 {
 	char **slots[] = { NULL, &v->description, &v->kernel, NULL, &v->patches,
-			   &v->patches_env, &v->patches_about, &v->cmdline, NULL, NULL };
+			   &v->patches_env, &v->patches_about, &v->cmdline, NULL, NULL,
+			   &v->source, &v->ref, NULL, &v->requires_about };
 
 	return slots[i];
 }
@@ -266,6 +287,14 @@ static int set_single(struct pstate *ps, size_t i, const char *value)
 		return parse_launcher(ps, value);
 	if (!strcmp(single_keys[i], "page_sizes"))
 		return parse_page_sizes(ps, value);
+	if (!strcmp(single_keys[i], "requires"))
+		return parse_requires(ps, value);
+	if (!strcmp(single_keys[i], "source")) {
+		v->source_line = ps->line;
+		v->source_file = strdup(ps->file);
+	}
+	if (!strcmp(single_keys[i], "ref"))
+		v->ref_line = ps->line;
 	if (!*value && strcmp(single_keys[i], "patches") && strcmp(single_keys[i], "cmdline"))
 		return fail(ps, "'%s' is empty", single_keys[i]);
 	*slot = strdup(value);
@@ -301,6 +330,10 @@ static int check_whole(struct pstate *ps)
 	}
 	if (!v->kernel && !v->fragments)
 		return fail(ps, "no 'fragments' (or 'kernel = VARIANT' to reuse a build)");
+	if (v->ref && !v->source) {
+		ps->line = v->ref_line;
+		return fail(ps, "'ref = %s' without 'source' (the git repository it is a ref of)", v->ref);
+	}
 	if (v->kernel && !strcmp(v->kernel, v->name)) {
 		ps->line = v->kernel_line;
 		return fail(ps, "'kernel = %s' names the variant itself", v->kernel);
@@ -407,6 +440,12 @@ static void free_fields(struct kvariant *v)
 	free(v->patches_env);
 	free(v->patches_about);
 	free(v->cmdline);
+	free(v->source);
+	free(v->ref);
+	free(v->source_file);
+	free(v->requires_file);
+	free(v->requires_text);
+	free(v->requires_about);
 	for (size_t i = 0; i < v->nknobs; i++) {
 		free(v->knobs[i].path);
 		free(v->knobs[i].value);
@@ -563,6 +602,14 @@ static int inherit(struct kvariant *v, const struct kvariant *b)
 	v->nknobs = n;
 	if (!v->cmdline && b->cmdline)
 		v->cmdline = strdup(b->cmdline);
+	if (!v->source && b->source) {
+		v->source = strdup(b->source);
+		v->ref = b->ref ? strdup(b->ref) : NULL;
+		free(v->source_file);
+		v->source_file = strdup(b->source_file);
+		v->source_line = b->source_line;
+		v->ref_line = b->ref_line;
+	}
 	if (!v->has_launcher && b->has_launcher) {
 		v->launcher.kind = b->launcher.kind;
 		v->launcher.nargs = b->launcher.nargs;

@@ -11,6 +11,10 @@
  *   knob = /sys/kernel/mm/transparent_hugepage/hugepages-64kB/enabled=always
  *   launcher = prctl 0x70707301 65536
  *   page_sizes = 4k 16k 64k
+ *   source = linux-source-7.2              (Debian package, tarball or tree; optional)
+ *   ref = v7.2                             (with a git tree: build this commit)
+ *   requires = mm/khugepaged.c MTHP_STAT_COLLAPSE_ALLOC   (the source must have it)
+ *   requires_about = khugepaged mTHP collapse (Linux 7.2)
  *
  * See docs/kernels.md. Every error names file:line and the value. */
 #ifndef HARNESS_KERNEL_VARIANT_H
@@ -55,6 +59,14 @@ struct kvariant {
 	int has_launcher;
 	char **page_sizes;	/* "4k" "16k" "64k": sizes the launcher can select */
 	size_t npage_sizes;
+	char *source;		/* as written; NULL: the default (or the base's) */
+	char *ref;		/* a git ref of source; NULL: the tree as it is */
+	char *source_file;	/* the file that named source (this one or the base's) */
+	int source_line, ref_line;
+	char *requires_file;	/* the source tree's file (relative) that must contain... */
+	char *requires_text;	/* ...this text, or the variant is refused */
+	char *requires_about;	/* what that is, for the refusal */
+	int requires_line;
 	int kernel_line, fragments_line, patches_line; /* for later errors */
 	struct kvariant *base;	/* loaded by kvariant_load: the variant owning the build */
 };
@@ -63,8 +75,8 @@ struct kvariant {
 int kvariant_parse(const char *file, struct kvariant *v, struct herr *err);
 /* Find and parse NAME (or a path to an .ini) and follow `kernel =` to the
  * variant that owns the build (v->base, itself when it builds its own).
- * cmdline and launcher are inherited from the base when unset, and the
- * base's knobs come before the variant's own. */
+ * cmdline, launcher and source (with its ref) are inherited from the
+ * base when unset, and the base's knobs come before the variant's own. */
 struct kvariant *kvariant_load(const char *name, struct herr *err);
 void kvariant_free(struct kvariant *v);
 /* The launcher as words, the kind first ({"exec"} without one), as

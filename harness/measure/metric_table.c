@@ -161,6 +161,19 @@ const struct metric_def metric_defs[] = {
 	  "huge pages allocated for collapse (vmstat thp_collapse_alloc)"),
 	W("collapse", "madv_collapse_errno", "", GAU, NONE, 0,
 	  "errno of MADV_COLLAPSE, 0 when it succeeded or was not used"),
+	W("collapse", "units", "count", GAU, NONE, 0, "collapse units in the mapping (size / unit_bytes)"),
+	W("collapse", "unit_folios", "count", GAU, HIGH, 0,
+	  "units of this mapping that are one folio of the unit's size at the end (pagemap + "
+	  "kpageflags; not measured without CAP_SYS_ADMIN)"),
+	W("collapse", "anon_huge_bytes", "bytes", GAU, LOW, 0,
+	  "the mapping's AnonHugePages at the end: PMD-size folios only, so 0 after a collapse "
+	  "into mTHP"),
+	W("collapse", "collapsed_own", "", GAU, NONE, 0,
+	  "1 when collapsed_bytes counts this mapping alone (PMD units, or unit_folios measured); "
+	  "0 when it is the system-wide growth of the size's folios"),
+	W("collapse", "khugepaged_full_scans", "count", CTR, NONE, 0,
+	  "khugepaged full scans while waiting (method=khugepaged; the wait ends after `scans` of "
+	  "them, 5 by default, when the mapping is not collapsed by then)"),
 	W("collapse", "mthp.*kB.nr_*", "count", GAU, NONE, 0,
 	  "change of a per-size mTHP nr_ stat over the run"),
 	W("collapse", "mthp.*kB.*", "count", CTR, NONE, 0,

@@ -378,6 +378,18 @@ int sysinfo_collect(struct machine_info *m, struct kernel_info *k, struct herr *
 	return 0;
 }
 
+void sysinfo_kernel_source(struct kernel_info *k, const char *source)
+{
+	char *text = NULL;
+
+	if (!source || !*source || k->source[0])
+		return;
+	snprintf(k->source, sizeof(k->source), "%s", source);
+	if (asprintf(&text, "%s\nsource %s", k->id, k->source) >= 0)
+		sysinfo_hash_hex(text, k->id);
+	free(text);
+}
+
 void sysinfo_free(struct machine_info *m, struct kernel_info *k)
 {
 	if (m) {

@@ -29,9 +29,14 @@ struct kernel_info {
 	uint64_t pmd_size;	/* hpage_pmd_size; 0 when the kernel has no THP */
 	char *mthp_sizes;	/* JSON array of hugepages-<N>kB sizes in bytes, [] if none */
 	int has_cachestat;	/* cachestat(2) answered (not ENOSYS) */
+	char source[512];	/* what it was built from (a target that builds it says); "" unknown */
 };
 
 int sysinfo_collect(struct machine_info *m, struct kernel_info *k, struct herr *err);
+/* Record the kernel's source (a build's description; NULL or "": none)
+ * and make it part of the id: the same release built from two trees is
+ * two kernels. Setting it again is a no-op. */
+void sysinfo_kernel_source(struct kernel_info *k, const char *source);
 void sysinfo_free(struct machine_info *m, struct kernel_info *k);
 
 /* THP and mTHP settings in force now, as a JSON object:

@@ -222,9 +222,14 @@ static const char schema_v6[] =
 	");"
 	"CREATE INDEX tags_sweep ON tags(sweep_id);";
 
-/* Version 6 -> 7: reserved for another branch's migration; the lead
- * puts it here at merge (a no-op until then). */
-static const char schema_v7[] = "SELECT 1;";
+/* Version 6 -> 7: a kernel's source, as the build that made it describes
+ * it ("linux-source-7.2 7.2.13-1", "git PATH REF COMMIT", "tarball
+ * PATH"), so one sweep can compare the same variant on two sources and
+ * each kernel says which it is. NULL where the harness did not build the
+ * kernel (the local target's running kernel) and for kernels stored
+ * before. */
+static const char schema_v7[] =
+	"ALTER TABLE kernels ADD COLUMN source TEXT;";
 
 /* Version 7 -> 8: what each boot's kernel spends on itself (issue 13):
  * MemTotal, the physical memory it manages and what it reserved at boot

@@ -100,8 +100,8 @@ static int save_machine(struct saver *sv, const struct machine_info *m)
 static int save_kernel(struct saver *sv, const struct kernel_info *k)
 {
 	sqlite3_stmt *s = prep(sv, "INSERT OR IGNORE INTO kernels (id, release, version, arch,"
-			       " cmdline, page_size, pmd_size, mthp_sizes, has_cachestat)"
-			       " VALUES (?,?,?,?,?,?,?,?,?)", "kernel");
+			       " cmdline, page_size, pmd_size, mthp_sizes, has_cachestat, source)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?)", "kernel");
 	int rc;
 
 	if (!s)
@@ -115,6 +115,7 @@ static int save_kernel(struct saver *sv, const struct kernel_info *k)
 	sqlite3_bind_int64(s, 7, (sqlite3_int64)k->pmd_size);
 	bind_text(s, 8, k->mthp_sizes ? k->mthp_sizes : "[]");
 	sqlite3_bind_int(s, 9, k->has_cachestat ? 1 : 0);
+	bind_text(s, 10, k->source[0] ? k->source : NULL);
 	rc = step(sv, s, "kernel");
 	sqlite3_finalize(s);
 	return rc;

@@ -384,6 +384,7 @@ static void variants_free(struct target_variant *tv, size_t n)
 	for (size_t i = 0; tv && i < n; i++) {
 		free((void *)tv[i].knob_paths);
 		free((void *)tv[i].knob_values);
+		free((void *)tv[i].source_where);
 	}
 	free(tv);
 }
@@ -415,7 +416,12 @@ static struct target_variant *variants_of(const struct sweep_exec *x, const stru
 
 		tv[i].name = v->name;
 		tv[i].kernel = v->kernel;
-		if (knob_arrays(v, &tv[i])) {
+		tv[i].source = v->source;
+		tv[i].ref = v->ref;
+		if (v->source && asprintf((char **)&tv[i].source_where, "%s:%d", p->spec.file,
+					  v->source_line) < 0)
+			tv[i].source_where = NULL;
+		if (knob_arrays(v, &tv[i]) || (v->source && !tv[i].source_where)) {
 			variants_free(tv, p->spec.nvariants);
 			return NULL;
 		}

@@ -242,6 +242,7 @@ static int expand_cells(struct sweep_plan *p, struct herr *err)
 				cell->variant = v;
 				cell->workload = w;
 				cell->group = group;
+				cell->excluded = !spec_workload_on(s, w, v);
 				if (fill_params(&s->workloads[w], c, cell))
 					return herr_set(err, EXIT_RUNTIME, "out of memory");
 				if (v == 0 ? check_cell(p, cell, err)
@@ -298,7 +299,7 @@ static int build_order(struct sweep_plan *p, struct herr *err)
 	if (!live)
 		return herr_set(err, EXIT_RUNTIME, "out of memory");
 	for (size_t c = 0; c < p->ncells; c++)
-		if (!p->skip[p->cells[c].variant])
+		if (!p->skip[p->cells[c].variant] && !p->cells[c].excluded)
 			live[nlive++] = c;
 	p->nskipped_cells = p->ncells - nlive;
 	p->nmeasured = nlive * (size_t)s->reps;
@@ -447,6 +448,10 @@ static json_t *variant_json(const struct sweep_plan *p, size_t i)
 
 	json_object_set_new(o, "name", json_string(v->name));
 	json_object_set_new(o, "kernel", json_string(v->kernel));
+	if (v->source)
+		json_object_set_new(o, "source", json_string(v->source));
+	if (v->ref)
+		json_object_set_new(o, "ref", json_string(v->ref));
 	for (size_t k = 0; k < v->nknobs; k++) {
 		json_t *kn = json_object();
 
@@ -482,6 +487,8 @@ static json_t *cells_json(const struct sweep_plan *p)
 		json_object_set_new(o, "workload", json_string(p->spec.workloads[c->workload].label));
 		json_object_set_new(o, "program", json_string(p->spec.workloads[c->workload].program));
 		json_object_set_new(o, "group", json_integer((json_int_t)c->group));
+		if (c->excluded)
+			json_object_set_new(o, "excluded", json_true());
 		json_object_set_new(o, "params", given);
 		json_object_set_new(o, "effective", json_loads(c->params_json, 0, NULL) ?: json_null());
 		json_array_append_new(arr, o);
@@ -544,7 +551,9 @@ static void print_variants(const struct sweep_plan *p, FILE *out)
 	for (size_t i = 0; i < p->spec.nvariants; i++) {
 		const struct sweep_variant *v = &p->spec.variants[i];
 
-		fprintf(out, "  %-16s kernel %s%s", v->name, v->kernel, v->optional ? ", optional" : "");
+		fprintf(out, "  %-16s kernel %s%s%s%s%s%s", v->name, v->kernel, v->source ? ", source " : "",
+			v->source ? v->source : "", v->ref ? " ref " : "", v->ref ? v->ref : "",
+			v->optional ? ", optional" : "");
 		if (v->nlauncher) {
 			fprintf(out, ", launcher");
 			for (size_t k = 0; k < v->nlauncher; k++)
@@ -569,7 +578,7 @@ static void print_cells(const struct sweep_plan *p, FILE *out)
 
 		fprintf(out, "  %5zu  %-16s %-14s %s%s\n", i, p->spec.variants[c->variant].name,
 			p->spec.workloads[c->workload].label, *c->desc ? c->desc : "(defaults)",
-			p->skip[c->variant] ? "  [skipped]" : "");
+			p->skip[c->variant] ? "  [skipped]" : c->excluded ? "  [not on this variant]" : "");
 	}
 }
 

@@ -21,6 +21,7 @@ struct sweep_cell {
 	char *params_json;	/* every effective parameter (workload --check) */
 	double est_s;		/* expected duration of one run, the harness's share included */
 	int est_known;		/* est_s comes from earlier runs */
+	int excluded;		/* the workload's `variants =` leaves this variant out */
 };
 
 struct plan_entry {

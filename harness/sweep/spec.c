@@ -15,6 +15,7 @@
 #include "core/ini_text.h"
 #include "core/launcher.h"
 #include "core/names.h"
+#include "kernel/source.h"
 #include "sweep/spec.h"
 #include "targets/target.h"
 
@@ -350,10 +351,31 @@ static int set_launcher(struct parser *p, struct sweep_variant *var, const char 
 	return 0;
 }
 
+/* A package name as written; a relative path against the sweep file's
+ * directory, so the sweep means the same tree from any working directory. */
+static int set_source(struct parser *p, struct sweep_variant *var, const char *v)
+{
+	const char *slash = strrchr(p->s->file, '/');
+	char *abs;
+
+	var->source_line = p->in.line;
+	if (v[0] == '/' || !slash || ksource_is_package_name(v))
+		return set_str(p, &var->source, v);
+	if (asprintf(&abs, "%.*s/%s", (int)(slash - p->s->file), p->s->file, v) < 0)
+		return oom(p);
+	free(var->source);
+	var->source = abs;
+	return 0;
+}
+
 static int variant_key(struct parser *p, const char *k, const char *v)
 {
 	struct sweep_variant *var = &p->s->variants[p->s->nvariants - 1];
 
+	if (!strcmp(k, "source"))
+		return set_source(p, var, v);
+	if (!strcmp(k, "ref"))
+		return var->ref_line = p->in.line, set_str(p, &var->ref, v);
 	if (!strcmp(k, "kernel"))
 		return var->kernel_line = p->in.line, set_str(p, &var->kernel, v);
 	if (!strcmp(k, "knob"))
@@ -364,8 +386,31 @@ static int variant_key(struct parser *p, const char *k, const char *v)
 		return set_launcher(p, var, v);
 	if (!strcmp(k, "description"))
 		return set_str(p, &var->description, v);
-	return perr(p, p->in.line, "unknown key '%s' in [variant %s] (keys: kernel knob optional launcher description)",
+	return perr(p, p->in.line, "unknown key '%s' in [variant %s] (keys: kernel source ref knob optional launcher description)",
 		    k, var->name);
+}
+
+/* variants = NAME...: checked against the sections once the file is read
+ * (a section may come after the workload). */
+static int set_only(struct parser *p, struct sweep_workload *w, const char *v)
+{
+	char *copy = xstrdup(p, v), *save = NULL;
+
+	if (!copy)
+		return -1;
+	for (char *n = strtok_r(copy, " \t,", &save); n; n = strtok_r(NULL, " \t,", &save)) {
+		char **grown = realloc(w->only, (w->nonly + 1) * sizeof(*grown));
+
+		if (!grown) {
+			free(copy);
+			return oom(p);
+		}
+		w->only = grown;
+		grown[w->nonly++] = xstrdup(p, n);
+	}
+	free(copy);
+	w->only_line = p->in.line;
+	return p->in.failed ? -1 : 0;
 }
 
 static int workload_key(struct parser *p, const char *k, const char *v)
@@ -374,6 +419,8 @@ static int workload_key(struct parser *p, const char *k, const char *v)
 	struct sweep_param *grown, *prm;
 	struct herr e;
 
+	if (!strcmp(k, "variants"))
+		return set_only(p, w, v);
 	if (!strcmp(k, "program")) {
 		if (!name_valid(v))
 			return perr(p, p->in.line, "program = '%s': not a workload name", v);
@@ -494,6 +541,8 @@ static int finish_reps(struct parser *p)
 	return 0;
 }
 
+static int check_only(struct parser *p);
+
 static int finish(struct parser *p)
 {
 	struct sweep_spec *s = p->s;
@@ -515,6 +564,39 @@ static int finish(struct parser *p)
 			return -1;
 		s->variants[0].line = 0;
 	}
+	return check_only(p);
+}
+
+static ssize_t variant_index(const struct sweep_spec *s, const char *name)
+{
+	for (size_t v = 0; v < s->nvariants; v++)
+		if (!strcmp(s->variants[v].name, name))
+			return (ssize_t)v;
+	return -1;
+}
+
+static int check_only(struct parser *p)
+{
+	const struct sweep_spec *s = p->s;
+
+	for (size_t w = 0; w < s->nworkloads; w++)
+		for (size_t i = 0; i < s->workloads[w].nonly; i++)
+			if (variant_index(s, s->workloads[w].only[i]) < 0)
+				return perr(p, s->workloads[w].only_line, "variants = '%s' in [workload %s]: "
+					    "no [variant %s] in this file", s->workloads[w].only[i],
+					    s->workloads[w].label, s->workloads[w].only[i]);
+	return 0;
+}
+
+int spec_workload_on(const struct sweep_spec *s, size_t w, size_t v)
+{
+	const struct sweep_workload *wl = &s->workloads[w];
+
+	if (!wl->only)
+		return 1;
+	for (size_t i = 0; i < wl->nonly; i++)
+		if (!strcmp(wl->only[i], s->variants[v].name))
+			return 1;
 	return 0;
 }
 
@@ -587,6 +669,8 @@ static void free_variant(struct sweep_variant *v)
 	free(v->name);
 	free(v->description);
 	free(v->kernel);
+	free(v->source);
+	free(v->ref);
 	for (size_t i = 0; i < v->nknobs; i++) {
 		free(v->knobs[i].path);
 		free(v->knobs[i].value);
@@ -607,6 +691,9 @@ static void free_workload(struct sweep_workload *w)
 		grid_free(&w->params[i].grid);
 	}
 	free(w->params);
+	for (size_t i = 0; i < w->nonly; i++)
+		free(w->only[i]);
+	free(w->only);
 }
 
 void spec_free(struct sweep_spec *s)

@@ -24,6 +24,10 @@ struct sweep_variant {
 	char *description;
 	char *kernel;		/* "running", or a variant file (qemu target) */
 	int kernel_line;
+	char *source;		/* kernel source (qemu target): package, or a path made
+				 * absolute against the sweep file's directory; NULL: the variant's */
+	char *ref;		/* a git ref of source; NULL: none */
+	int source_line, ref_line;
 	struct sweep_knob *knobs;
 	size_t nknobs;
 	int optional;
@@ -60,6 +64,9 @@ struct sweep_workload {
 	int program_line;
 	struct sweep_param *params;	/* in file order: the grid's axes */
 	size_t nparams;
+	char **only;		/* variants = NAME...: the variants it runs on; NULL: all */
+	size_t nonly;
+	int only_line;
 	int line;
 };
 
@@ -107,6 +114,8 @@ struct sweep_spec {
 int spec_parse(const char *file, const char *text, struct sweep_spec *s, struct herr *err);
 /* Read file and parse it. */
 int spec_load(const char *file, struct sweep_spec *s, struct herr *err);
+/* 1 when workload w runs on variant v (its `variants =` list, or all). */
+int spec_workload_on(const struct sweep_spec *s, size_t w, size_t v);
 void spec_free(struct sweep_spec *s);
 
 #endif

@@ -71,6 +71,8 @@ struct target_run {
 struct target_variant {
 	const char *name;		/* stored with its runs; "" = the kernel variant's */
 	const char *kernel;		/* "running" or a kernel variant (kernels/variants) */
+	const char *source, *ref;	/* the kernel's source instead of the variant's; NULL: its own */
+	const char *source_where;	/* "FILE:LINE" of the sweep's source =, for messages */
 	const char *const *knob_paths, *const *knob_values;
 	size_t nknobs;
 	const char *const *launcher;	/* launcher words, the kind first (core/launcher.h); NULL: none */

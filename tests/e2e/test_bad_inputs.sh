@@ -197,6 +197,54 @@ bad "kernel build: -j 0 (16.14)" 2 - "--jobs: 0 is out of range (1 to 4096)" -- 
 bad "kernel: --all on show" 2 - "--all" -- "$H" kernel show 4k --all
 bad "kernel: unknown subcommand" 2 - "frobnicate" -- "$H" kernel frobnicate
 
+# ---- kernel sources (issue 12): exit 2, file:line and the value, nothing
+# built: a fresh cache must have no builds/ afterwards ----
+export HARNESS_CACHE="$T/cache"
+fake_tree() {	# DIR [TEXT-IN-KHUGEPAGED]: enough of a tree for a source to resolve
+	mkdir -p "$1/arch/arm64" "$1/mm"
+	printf 'VERSION = 7\nPATCHLEVEL = 2\n' >"$1/Makefile"
+	printf '/* khugepaged */\n%s\n' "${2:-}" >"$1/mm/khugepaged.c"
+}
+fake_tree "$T/linux-612"
+: >"$T/linux.tar.xz"
+fake_tree "$T/linux-72" 'count_mthp_stat(order, MTHP_STAT_COLLAPSE_ALLOC);'
+printf '[variant]\nkernel = 4k\nsource = /nonexistent/linux\n' >"$K/variants/nosrc.ini"
+printf '[variant]\nkernel = 4k\nsource = linux-source-9.9\n' >"$K/variants/nopkg.ini"
+printf '[variant]\nkernel = 4k\nref = v7.2\n' >"$K/variants/refonly.ini"
+printf '[variant]\nkernel = 4k\nrequires = mm/khugepaged.c\n' >"$K/variants/reqtext.ini"
+printf '[variant]\nkernel = 4k\nrequires = ../etc/passwd root\n' >"$K/variants/reqdots.ini"
+bad "kernel build: a variant's source that does not exist" 2 - "$K/variants/nosrc.ini:3" "/nonexistent/linux" -- "$H" kernel build "$K/variants/nosrc.ini"
+bad "kernel build: a Debian package that is not there" 2 - "$K/variants/nopkg.ini:3" "linux-source-9.9" "install-deps" -- "$H" kernel build "$K/variants/nopkg.ini"
+bad "kernel show: ref without source" 2 - "$K/variants/refonly.ini:3" "v7.2" -- "$H" kernel show "$K/variants/refonly.ini"
+bad "kernel show: requires without its text" 2 - "$K/variants/reqtext.ini:3" "mm/khugepaged.c" -- "$H" kernel show "$K/variants/reqtext.ini"
+bad "kernel show: requires outside the tree" 2 - "$K/variants/reqdots.ini:3" "../etc/passwd" -- "$H" kernel show "$K/variants/reqdots.ini"
+bad "kernel build: mthp-collapse on a tree without mTHP collapse" 2 - "mthp-collapse.ini:" "requires khugepaged mTHP collapse" "$T/linux-612" -- "$H" kernel build mthp-collapse --source "$T/linux-612"
+bad "kernel build: --source that is not there" 2 - "--source $T/absent" -- "$H" kernel build 4k --source "$T/absent"
+bad "kernel build: --ref of a tarball" 2 - "ref 'v1'" "not a git repository" -- "$H" kernel build 4k --source "$T/linux.tar.xz" --ref v1
+git -c init.defaultBranch=main init -q "$T/linux-git" 2>/dev/null && cp -r "$T/linux-72/." "$T/linux-git/" &&
+	git -C "$T/linux-git" add -A && git -C "$T/linux-git" -c user.name=t -c user.email=t@t commit -qm v && git -C "$T/linux-git" tag v7.2
+bad "kernel build: a ref the repository does not have" 2 - "ref 'v9.9'" "$T/linux-git" -- "$H" kernel build 4k --source "$T/linux-git" --ref v9.9
+sw srcnone '[sweep]' 'target = qemu' '[variant 4k]' "source = $T/absent" "$G"
+bad "sweep: a variant's source that does not exist" 2 "$DB" "$S/srcnone.ini:4" "$T/absent" -- "$H" sweep "$S/srcnone.ini" -n --db "$DB"
+sw srcpkg '[sweep]' 'target = qemu' '[variant 4k]' 'source = linux-source-9.9' "$G"
+bad "sweep: a Debian package that is not there" 2 "$DB" "$S/srcpkg.ini:4" "linux-source-9.9" -- "$H" sweep "$S/srcpkg.ini" -n --db "$DB"
+sw src612 '[sweep]' 'target = qemu' '[variant 4k]' '[variant mthp-collapse]' "source = $T/linux-612" "$G"
+bad "sweep: mthp-collapse on a tree without the feature" 2 "$DB" "$S/src612.ini:5" "requires khugepaged mTHP collapse" "$T/linux-612" -- "$H" sweep "$S/src612.ini" -n --db "$DB"
+sw srclocal '[sweep]' '[variant v]' 'source = linux-source-7.2' "$G"
+bad "sweep: source on target local" 2 "$DB" "$S/srclocal.ini:3" "linux-source-7.2" "target qemu" -- "$H" sweep "$S/srclocal.ini" --db "$DB"
+sw only '[sweep]' '[variant v]' "$G" 'variants = w'
+bad "sweep: a workload's variants = names no variant" 2 "$DB" "$S/only.ini:4" "'w'" -- "$H" sweep "$S/only.ini" --db "$DB"
+check "kernel sources: nothing was built" test ! -e "$T/cache/kernels/builds"
+# The same checks pass a tree that has the feature, and a git ref resolves.
+sw src72 '[sweep]' 'target = qemu' '[variant mthp-collapse]' "source = $T/linux-72" '[variant 4k-ref]' 'kernel = 4k' "source = $T/linux-git" 'ref = v7.2' "$G" 'variants = mthp-collapse'
+check "sweep -n: a tree with mTHP collapse and a git ref pass the plan" "$H" sweep "$S/src72.ini" -n --db "$DB" >"$T/src72.out" 2>&1
+check "... the plan names each variant's source and ref" grep -q "source $T/linux-git ref v7.2" "$T/src72.out"
+check "... and leaves the workload out where variants = says" grep -q "not on this variant" "$T/src72.out"
+"$H" kernel show 4k --source "$T/linux-git" --ref v7.2 >"$T/show-ref.out" 2>&1
+check "kernel show: a git ref is the ref's commit" grep -q "git $T/linux-git v7.2 $(git -C "$T/linux-git" rev-parse HEAD) (git ref" "$T/show-ref.out"
+check "kernel sources: still nothing built" test ! -e "$T/cache/kernels/builds"
+unset HARNESS_CACHE
+
 # ---- the agent's boot plan (16.15) ----
 printf '{"protocol": 1,\n "variant": }\n' >"$T/plan-syntax.json"
 bad "agent: plan syntax error names file:line" 2 - "$T/plan-syntax.json:2" -- "$H" agent --plan "$T/plan-syntax.json" -o "$T/stream"

@@ -9,6 +9,10 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/harness-kernel.XXXXXX")
 if [ -z "${HARNESS_CACHE:-}" ]; then
 	HARNESS_CACHE="$T/cache"
+	# install-deps' fetched sources (linux-source-7.N), from the user's cache
+	_src=${XDG_CACHE_HOME:-$HOME/.cache}/harness/kernels/sources
+	mkdir -p "$HARNESS_CACHE/kernels"
+	[ -d "$_src" ] && ln -s "$_src" "$HARNESS_CACHE/kernels/sources"
 fi
 export HARNESS_CACHE
 trap 'rm -rf "$T"' EXIT

@@ -1,12 +1,15 @@
 #!/bin/sh
 # The README's main job: sweeps/default.ini on target qemu. It builds (or
-# finds) the 4k and 64k kernels and the guest bundle, boots 4k, 64k and
-# mthp-64k, and the database shows the physical facts: for the same bytes
-# gups touches, 16 times fewer faults on 64k than on 4k; a 1 KiB file takes
-# 4096 bytes of page cache on 4k and 65536 on 64k; mthp-64k's faults are
-# 64 KiB mTHP allocations (hugepages-64kB/stats/anon_fault_alloc). A second
-# run builds nothing and reaches the first workload within 3 s of QEMU
-# starting.
+# finds) the 4k and 64k kernels from linux-source-7.2 and the guest bundle,
+# boots 4k, 64k, mthp-64k and mthp-collapse, and the database shows the
+# physical facts: for the same bytes gups touches, 16 times fewer faults on
+# 64k than on 4k; a 1 KiB file takes 4096 bytes of page cache on 4k and
+# 65536 on 64k; mthp-64k's faults are 64 KiB mTHP allocations
+# (hugepages-64kB/stats/anon_fault_alloc); on mthp-collapse khugepaged
+# turns every partly touched 64 KiB range of the workload's mapping into a
+# 64 KiB folio (its own pagemap, and collapse_alloc system-wide) while
+# AnonHugePages stays 0. A second run builds nothing and reaches the first
+# workload within 3 s of QEMU starting.
 . "$(dirname "$0")/lib.sh"
 DB="$T/results.db"
 
@@ -50,23 +53,44 @@ done
 pm=$(q "$DB" "SELECT count(*) FROM knobs k JOIN runs r ON r.id = k.run_id WHERE r.variant = 'mthp-64k'
 	AND k.path LIKE '%hugepages-64kB/enabled' AND k.value = 'always' AND k.previous = 'never'")
 check "mthp-64k: the knob was applied in the guest and stored with every run (15)" [ "$pm" = 15 ]
+check "every run booted Linux 7.2 built from linux-source-7.2" [ "$(q "$DB" "SELECT count(*) FROM runs r
+	JOIN kernels k ON k.id = r.kernel_id WHERE r.sweep_id = '$S1' AND k.release LIKE '7.2.%'
+	AND k.source LIKE 'linux-source-7.2 7.2.%'")" = 65 ]
+check "two kernels (4k and 64k builds; the mTHP variants boot the 4k one)" [ "$(q "$DB" "SELECT
+	count(DISTINCT k.page_size || k.version) FROM runs r JOIN kernels k ON k.id = r.kernel_id WHERE r.sweep_id = '$S1'")" = 2 ]
+# mthp-collapse: khugepaged collapse into 64 KiB folios (max_ptes_none 511).
+# collapse-64k is the collapse program with unit=64k: told apart by its parameters.
+c64() { q "$DB" "SELECT avg(m.value) FROM runs r JOIN metrics m ON m.run_id = r.id WHERE r.sweep_id = '$S1'
+	AND r.variant = 'mthp-collapse' AND r.status = 'ok' AND json_extract(r.params_json, '$.unit') = '64k'
+	AND m.scope = '$1' AND m.name = '$2'"; }
+units=$(c64 workload units)
+uf=$(c64 workload unit_folios)
+ca=$(c64 region thp.hugepages-64kB.collapse_alloc)
+ahp=$(c64 workload anon_huge_bytes)
+echo "# mthp-collapse, 16 MiB, a quarter of each 64 KiB range touched: $uf of $units ranges 64 KiB folios; hugepages-64kB collapse_alloc $ca; AnonHugePages $ahp"
+check "mthp-collapse: every 64 KiB range of the mapping is a 64 KiB folio (its own pagemap)" [ -n "$uf" ] && [ "${uf%.*}" = "${units%.*}" ] && [ "${units%.*}" = 256 ]
+check "mthp-collapse: hugepages-64kB collapse_alloc counts them (system-wide, >= 256)" ge "$ca" 256
+check "mthp-collapse: AnonHugePages unchanged (PMD size never)" [ "${ahp%.*}" = 0 ]
+check "collapse-64k ran on mthp-collapse only" [ "$(q "$DB" "SELECT group_concat(DISTINCT variant) FROM runs
+	WHERE sweep_id = '$S1' AND json_extract(params_json, '$.unit') = '64k'")" = mthp-collapse ]
 
 # Boots: interleaved order = one boot per variant and repetition, each
 # running one repetition of every cell of its variant.
-check "15 boots, all ok" [ "$(q "$DB" "SELECT count(*) FROM boots WHERE status = 'ok' AND sweep_id = '$S1'")" = 15 ]
+check "20 boots, all ok" [ "$(q "$DB" "SELECT count(*) FROM boots WHERE status = 'ok' AND sweep_id = '$S1'")" = 20 ]
 check "5 boots per variant" [ "$(q "$DB" "SELECT group_concat(n) FROM (SELECT count(*) n FROM boots
-	WHERE sweep_id = '$S1' GROUP BY variant)")" = "5,5,5" ]
+	WHERE sweep_id = '$S1' GROUP BY variant)")" = "5,5,5,5" ]
 check "each boot ran one repetition of every cell of its variant" \
-	[ "$(q "$DB" "SELECT count(*) FROM (SELECT boot_id FROM runs WHERE sweep_id = '$S1'
-		GROUP BY boot_id HAVING count(*) = 3 AND count(DISTINCT cell) = 3 AND count(DISTINCT rep) = 1)")" = 15 ]
+	[ "$(q "$DB" "SELECT count(*) FROM (SELECT boot_id, max(variant) v FROM runs WHERE sweep_id = '$S1'
+		GROUP BY boot_id HAVING count(*) = count(DISTINCT cell) AND count(DISTINCT rep) = 1
+		AND count(*) = CASE WHEN v = 'mthp-collapse' THEN 4 ELSE 3 END)")" = 20 ]
 check "every run points at its boot" [ "$(q "$DB" "SELECT count(*) FROM runs WHERE boot_id IS NULL")" = 0 ]
 check "every boot keeps its console log" [ "$(q "$DB" "SELECT count(*) FROM boots
-	WHERE console_log LIKE '%Run /init as init process%' AND console_log LIKE '%reboot: Power down%'")" = 15 ]
+	WHERE console_log LIKE '%Run /init as init process%' AND console_log LIKE '%reboot: Power down%'")" = 20 ]
 check "every run says it was emulated, on target qemu" [ "$(q "$DB" "SELECT count(*) FROM runs
-	WHERE json_extract(settings_json, '$.emulated') = 1 AND target = 'qemu'")" = 45 ]
+	WHERE json_extract(settings_json, '$.emulated') = 1 AND target = 'qemu'")" = 65 ]
 check "TLB events the emulator does not count are stored as not counted" [ "$(q "$DB" "SELECT count(*)
 	FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name = 'tlb.l1d_refill' AND m.scope = 'process'
-	AND m.status = 'not_counted' AND m.value IS NULL")" = 45 ]
+	AND m.status = 'not_counted' AND m.value IS NULL")" = 65 ]
 # The guest has cgroup v2 with the memory controller: the run's cgroup
 # holds the gups table at the region's end, and its peak after exit.
 anon4=$(metric "$DB" 4k gups region cgroup.anon "$S1")
@@ -75,7 +99,7 @@ echo "# gups on 4k: cgroup anon at region end $anon4, memory.peak $peak4, table 
 check "cgroup memory.stat anon at region end holds the gups table" ge "$anon4" "$b4"
 check "cgroup memory.peak at least the gups table" ge "$peak4" "$b4"
 check "cycles are counted" [ "$(q "$DB" "SELECT count(*) FROM metrics WHERE name = 'cpu.cycles'
-	AND scope = 'process' AND status IN ('ok', 'scaled')")" = 45 ]
+	AND scope = 'process' AND status IN ('ok', 'scaled')")" = 65 ]
 out=$(cat "$T/out1")
 checkhas "the table marks times as emulated" "$out" "time.wall_s (region) (emulated)" "[GUP/s] (emulated)"
 # The report scales units and marks verdicts: 65536 bytes is "64.0 KiB",
@@ -83,6 +107,8 @@ checkhas "the table marks times as emulated" "$out" "time.wall_s (region) (emula
 check "the table shows 64k's page cache per file at 16x" sh -c "printf '%s' \"\$1\" | grep -Eq '64.0 KiB +16.0x[-+~]'" - "$out"
 check "the table says the 16x fewer gups faults on 64k are significant" sh -c "printf '%s' \"\$1\" | grep -Eq 'fault.minor \(region\) .* 0.06[0-9]x\+'" - "$out"
 checkhas "the table shows the 64 KiB mTHP allocations" "$out" "thp.hugepages-64kB.anon_fault_alloc"
+checkhas "the table shows khugepaged's 64 KiB collapses and the workload's own count" "$out" \
+	"thp.hugepages-64kB.collapse_alloc" "unit_folios" "anon_huge_bytes"
 
 # The second run: nothing built, fast boots.
 builds=$(ls "${HARNESS_CACHE:-$HOME/.cache/harness}/kernels/builds" | sort)
@@ -93,7 +119,8 @@ rc=$?
 echo "# second run: $(($(date +%s) - t0)) s"
 check "second run exits 0" [ "$rc" -eq 0 ]
 err=$(cat "$T/err2")
-checkhas "second run: every kernel cached" "$err" "kernel 4k: cached" "kernel 64k: cached" "kernel mthp-64k: cached"
+checkhas "second run: every kernel cached" "$err" "kernel 4k: cached" "kernel 64k: cached" "kernel mthp-64k: cached" \
+	"kernel mthp-collapse: cached"
 checkhas "second run: bundle cached" "$err" ": cached ("
 check "second run: no kernel build" sh -c '! printf "%s" "$1" | grep -q "building"' - "$err"
 check "second run: no new kernel build in the cache" \

@@ -224,27 +224,27 @@ static void test_source_dir(void **state)
 
 	(void)state;
 	put("notkernel/README", "hello\n");
-	assert_int_equal(ksource_resolve(notk, 0, &s, &err), -1);
+	assert_int_equal(ksource_resolve(notk, NULL, 0, NULL, &s, &err), -1);
 	assert_int_equal(err.code, EXIT_USAGE);
 	assert_non_null(strstr(err.msg, "is not a kernel tree"));
 	assert_null(strchr(err.msg, '\n'));
 	ksource_free(&s);
 
-	assert_int_equal(ksource_resolve("/nonexistent/linux", 0, &s, &err), -1);
+	assert_int_equal(ksource_resolve("/nonexistent/linux", NULL, 0, NULL, &s, &err), -1);
 	assert_int_equal(err.code, EXIT_USAGE);
 	ksource_free(&s);
 
 	fake_tree("tree");
-	assert_int_equal(ksource_resolve(tree, 0, &s, &err), 0);
+	assert_int_equal(ksource_resolve(tree, NULL, 0, NULL, &s, &err), 0);
 	assert_int_equal(s.kind, KSOURCE_DIR);
 	assert_string_equal(s.tree, s.path);
 	id1 = strdup(s.identity);
 	ksource_free(&s);
-	assert_int_equal(ksource_resolve(tree, 0, &s, &err), 0);
+	assert_int_equal(ksource_resolve(tree, NULL, 0, NULL, &s, &err), 0);
 	assert_string_equal(s.identity, id1);			/* stable */
 	ksource_free(&s);
 	put("tree/mm/new.c", "int x;\n");				/* a new file */
-	assert_int_equal(ksource_resolve(tree, 0, &s, &err), 0);
+	assert_int_equal(ksource_resolve(tree, NULL, 0, NULL, &s, &err), 0);
 	assert_string_not_equal(s.identity, id1);
 	ksource_free(&s);
 	free(id1);
@@ -261,14 +261,14 @@ static void test_source_tarball(void **state)
 
 	(void)state;
 	put("linux.tar", "not really a tarball");
-	assert_int_equal(ksource_resolve(tar, 0, &s, &err), 0);
+	assert_int_equal(ksource_resolve(tar, NULL, 0, NULL, &s, &err), 0);
 	assert_int_equal(s.kind, KSOURCE_TARBALL);
 	assert_non_null(strstr(s.identity, "tarball "));
 	assert_int_equal(strlen(s.srckey), 16);
 	id1 = strdup(s.identity);
 	ksource_free(&s);
 	assert_int_equal(utimensat(AT_FDCWD, tar, times, 0), 0);	/* touched */
-	assert_int_equal(ksource_resolve(tar, 0, &s, &err), 0);
+	assert_int_equal(ksource_resolve(tar, NULL, 0, NULL, &s, &err), 0);
 	assert_string_not_equal(s.identity, id1);
 	ksource_free(&s);
 	free(id1);
@@ -298,13 +298,13 @@ static void test_source_git(void **state)
 	assert_int_equal(git(tree, "init", "-q", NULL), 0);
 	assert_int_equal(git(tree, "add", ".", NULL), 0);
 	assert_int_equal(git(tree, "commit", "-qm", "x"), 0);
-	assert_int_equal(ksource_resolve(tree, 0, &s, &err), 0);
+	assert_int_equal(ksource_resolve(tree, NULL, 0, NULL, &s, &err), 0);
 	assert_int_equal(s.kind, KSOURCE_GIT);
 	assert_non_null(strstr(s.identity, " clean"));
 	clean = strdup(s.identity);
 	ksource_free(&s);
 	put("gtree/mm/Kconfig", "config MMU\n\tdef_bool n\n");
-	assert_int_equal(ksource_resolve(tree, 0, &s, &err), 0);
+	assert_int_equal(ksource_resolve(tree, NULL, 0, NULL, &s, &err), 0);
 	assert_non_null(strstr(s.identity, " dirty "));
 	assert_string_not_equal(s.identity, clean);
 	ksource_free(&s);

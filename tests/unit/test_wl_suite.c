@@ -197,6 +197,43 @@ static void test_map_and_smaps(void **state)
 	assert_int_equal(wl_smaps_bytes(p, "Rss"), -1);
 }
 
+/* The ranges that are one folio of the unit's size: base pages are none;
+ * a PMD-size THP is one PMD unit and no 64 KiB unit (its 17th page is a
+ * tail of the same folio). Frame numbers need CAP_SYS_ADMIN: -1 without. */
+static void test_folio_units(void **state)
+{
+	size_t page = (size_t)wl_page_size(), pmd = (size_t)wl_pmd_size(), maplen;
+	void *map;
+	char *p;
+	int64_t n;
+
+	(void)state;
+	if (!pmd || pmd < 64 * 1024)
+		skip();
+	p = wl_map_aligned(pmd, pmd, &map, &maplen);
+	assert_non_null(p);
+	assert_int_equal(wl_advise_pages(p, pmd, "base"), 0);
+	for (size_t i = 0; i < 64 * 1024 / page; i++)
+		p[i * page] = 1;
+	n = wl_folio_units(p, 64 * 1024, 64 * 1024);
+	if (n < 0) {
+		munmap(map, maplen);
+		skip();		/* not root: pagemap hides the frames */
+	}
+	assert_int_equal(n, 0);
+	munmap(map, maplen);
+	p = wl_map_aligned(pmd, pmd, &map, &maplen);
+	assert_non_null(p);
+	if (wl_advise_pages(p, pmd, "thp") == 0) {
+		memset(p, 1, pmd);
+		if (wl_smaps_bytes(p, "AnonHugePages") == (int64_t)pmd) {
+			assert_int_equal(wl_folio_units(p, pmd, pmd), 1);
+			assert_int_equal(wl_folio_units(p, pmd, 64 * 1024), 0);
+		}
+	}
+	munmap(map, maplen);
+}
+
 static void test_proc_figures(void **state)
 {
 	struct wl_thp_stats s;
@@ -246,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_check_adapters),
 		cmocka_unit_test(test_main_checked),
 		cmocka_unit_test(test_map_and_smaps),
+		cmocka_unit_test(test_folio_units),
 		cmocka_unit_test(test_proc_figures),
 		cmocka_unit_test(test_files),
 	};

@@ -116,6 +116,11 @@ uint64_t wl_mthp_size_enabled(void);
 /* A "Name: N kB" field of /proc/self/smaps for the mapping containing
  * addr, in bytes; -1 if not found. */
 int64_t wl_smaps_bytes(const void *addr, const char *field);
+/* How many of the unit-aligned ranges of [addr, addr+len) are each one
+ * folio of exactly unit bytes, from /proc/self/pagemap and
+ * /proc/kpageflags (the only view of sub-PMD folios of one mapping; needs
+ * CAP_SYS_ADMIN for the frame numbers). -1 when they cannot be read. */
+int64_t wl_folio_units(const void *addr, uint64_t len, uint64_t unit);
 /* Resident bytes of this process (/proc/self/statm); -1 on error. */
 int64_t wl_rss_bytes(void);
 /* A "Name: N kB" line of /proc/self/status (VmPTE, VmRSS), in bytes; -1

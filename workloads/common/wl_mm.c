@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "wl_internal.h"
 
@@ -252,4 +254,62 @@ void wl_thp_stats_free(struct wl_thp_stats *s)
 	free(s->e);
 	s->e = NULL;
 	s->n = 0;
+}
+
+/* /proc/kpageflags bits (include/uapi/linux/kernel-page-flags.h). */
+#define KPF_COMPOUND_HEAD 15
+#define KPF_COMPOUND_TAIL 16
+#define PM_PRESENT (1ull << 63)
+#define PM_PFN_MASK ((1ull << 55) - 1)
+
+static int pread_u64(int fd, uint64_t index, uint64_t *out)
+{
+	return pread(fd, out, 8, (off_t)(index * 8)) == 8 ? 0 : -1;
+}
+
+/* One range: its first page a compound head, every other page a tail at
+ * the next frame, and the page after the range not a tail of the same
+ * folio (which would make it larger than unit). 1 yes, 0 no, -1 error. */
+static int one_folio(int pm, int kf, uint64_t vpage, uint64_t pages)
+{
+	uint64_t e, pfn0 = 0, flags;
+
+	for (uint64_t i = 0; i <= pages; i++) {
+		if (pread_u64(pm, vpage + i, &e))
+			return i == pages ? 1 : -1;	/* past the mapping's end: fine */
+		if (!(e & PM_PRESENT) || !(e & PM_PFN_MASK))
+			return i == pages ? 1 : (i == 0 && (e & PM_PRESENT)) ? -1 : 0;
+		if (!i)
+			pfn0 = e & PM_PFN_MASK;
+		if (pread_u64(kf, e & PM_PFN_MASK, &flags))
+			return -1;
+		if (i == pages)
+			return !((flags >> KPF_COMPOUND_TAIL) & 1) || (e & PM_PFN_MASK) != pfn0 + pages;
+		if ((e & PM_PFN_MASK) != pfn0 + i ||
+		    !((flags >> (i ? KPF_COMPOUND_TAIL : KPF_COMPOUND_HEAD)) & 1))
+			return 0;
+	}
+	return 1;
+}
+
+int64_t wl_folio_units(const void *addr, uint64_t len, uint64_t unit)
+{
+	long page = wl_page_size();
+	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	uint64_t pages = unit / (uint64_t)page, first = (uint64_t)(uintptr_t)addr / (uint64_t)page;
+	int64_t n = 0;
+
+	for (uint64_t off = 0; pm >= 0 && kf >= 0 && n >= 0 && off + unit <= len; off += unit) {
+		int r = one_folio(pm, kf, first + off / (uint64_t)page, pages);
+
+		n = r < 0 ? -1 : n + r;
+	}
+	if (pm < 0 || kf < 0)
+		n = -1;
+	if (pm >= 0)
+		close(pm);
+	if (kf >= 0)
+		close(kf);
+	return n;
 }

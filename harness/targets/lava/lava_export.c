@@ -377,6 +377,11 @@ static int export_files(const struct one_job *j, struct qemu_session *s, const s
 static int export_variant(const struct one_job *j, FILE *out, struct herr *err)
 {
 	const struct sweep_variant *v = &j->p->spec.variants[j->variant];
+	char where[300] = "";
+	/* The kernel built from the sweep variant's source, as the qemu target
+	 * builds it. */
+	struct target_variant tv = { .name = v->name, .source = v->source, .ref = v->ref,
+				     .source_where = v->source ? where : NULL };
 	struct target_run *runs = NULL;
 	char **settings = NULL;
 	struct qemu_session s;
@@ -387,7 +392,10 @@ static int export_variant(const struct one_job *j, FILE *out, struct herr *err)
 
 	if (!rc)
 		rc = variant_runs(j, &runs, &settings, &n, err);
-	if (!rc && n && qemu_session_open(qemu_variant_kernel(v), &j->o->qemu, &s, err) == 0) {
+	if (!rc && n)
+		snprintf(where, sizeof(where), "%s:%d", j->p->spec.file, v->source_line);
+	tv.kernel = qemu_variant_kernel(v);
+	if (!rc && n && qemu_session_open(&tv, &j->o->qemu, &s, err) == 0) {
 		/* The sweep variant's name and knobs on top of the kernel
 		 * variant's, as the qemu target boots it. */
 		snprintf(s.label, sizeof(s.label), "%s", v->name);

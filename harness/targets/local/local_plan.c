@@ -81,6 +81,12 @@ static int variant_file_exists(const struct sweep_spec *s, const char *kernel)
 
 static int check_kernel(const struct sweep_spec *s, const struct sweep_variant *v, struct herr *err)
 {
+	if (v->source_line || v->ref_line)
+		return plan_error(s, v->source_line ? v->source_line : v->ref_line, err,
+			  "%s = '%s' in [variant %s]: a kernel source means a kernel the harness builds and "
+			  "boots (target qemu); this sweep's target %s runs the running kernel",
+			  v->source_line ? "source" : "ref", v->source_line ? v->source : v->ref, v->name,
+			  s->target);
 	if (!strcmp(v->kernel, "running"))
 		return 0;
 	if (variant_file_exists(s, v->kernel))

@@ -50,6 +50,7 @@ struct qemu_kernel {
 	long page_size;			/* from its .config */
 	char version[256];		/* uname -v, from the Image's banner ("" unknown) */
 	const char *expect_cmdline;	/* the booted command line must be this; NULL: not checked */
+	const char *source;		/* what it was built from (kernels.source); NULL: unknown */
 };
 
 struct qemu_boot {

@@ -3,6 +3,7 @@
  * cache) before the first boot, so a build failure stops before anything
  * runs; a batch is one boot running its runs in order. A failed boot
  * stores a failed run for each of its cells and the caller goes on. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +97,7 @@ static int qemu_open(struct target *t, const struct target_variant *v, size_t nv
 			continue;
 		if (*v[i].name)
 			target_note(t, "variant %s: kernel %s", v[i].name, v[i].kernel);
-		if (qemu_session_open(v[i].kernel, &o, s, err))
+		if (qemu_session_open(&v[i], &o, s, err))
 			return *v[i].name ? herr_wrap(err, "variant %s", v[i].name) : -1;
 		/* A redrawn progress bar and the session's lines would mix:
 		 * with a bar, boots are announced through progress notes only. */
@@ -169,39 +170,43 @@ static void qemu_close(struct target *t)
 	t->priv = NULL;
 }
 
-/* Kernels not in the cache, timed from the builds recorded in it. */
+/* Kernels not in the cache, timed from the builds recorded in it; one
+ * build per cache key (knob-only variants share their base's). */
 double qemu_prepare_estimate(const struct sweep_plan *p, const void *opts, int *guessed,
 			     char *what, size_t n)
 {
+	char (*keys)[17] = calloc(p->spec.nvariants + 1, sizeof(*keys));
 	double total = 0;
 	size_t missing = 0, o = 0;
 
+	(void)opts;
 	*guessed = 0;
 	if (what && n)
 		*what = '\0';
-	for (size_t i = 0; i < p->spec.nvariants; i++) {
-		const char *k = qemu_variant_kernel(&p->spec.variants[i]);
+	for (size_t i = 0; keys && i < p->spec.nvariants; i++) {
+		const struct sweep_variant *sv = &p->spec.variants[i];
+		const char *k = qemu_variant_kernel(sv);
+		struct kbuild_opts ko = { .source = sv->source, .ref = sv->ref };
+		enum kbuild_estimate e;
 		double s;
 		int dup = 0;
 
+		if (p->skip[i])
+			continue;
+		e = kbuild_estimate(k, &ko, &s, keys[i]);
 		for (size_t j = 0; j < i; j++)
-			dup |= !strcmp(k, qemu_variant_kernel(&p->spec.variants[j]));
-		if (dup || p->skip[i])
+			dup |= keys[i][0] && !strcmp(keys[i], keys[j]);
+		if (dup || e == KBUILD_CACHED)
 			continue;
-		switch (kbuild_estimate(k, &s)) {
-		case KBUILD_CACHED:
-			continue;
-		case KBUILD_TIMED:
+		if (e == KBUILD_TIMED)
 			total += s;
-			break;
-		default:
+		else
 			*guessed = 1;
-			break;
-		}
 		missing++;
 		if (what && o < n)
 			o += (size_t)snprintf(what + o, n - o, "%s%s", o ? ", " : "", k);
 	}
+	free(keys);
 	return missing ? total : 0;
 }
 

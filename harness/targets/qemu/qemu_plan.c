@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel/bundle.h"
+#include "kernel/build.h"
 #include "kernel/variant.h"
 #include "machine/knobs.h"
 #include "targets/qemu/qemu_target.h"
@@ -59,6 +60,31 @@ static int check_launcher(const struct sweep_spec *s, const struct sweep_variant
 	return rc;
 }
 
+/* The kernel's source is there and has what the variant requires, before
+ * any kernel is built: a sweep that cannot build its last variant must
+ * not spend half an hour building the first. A tarball the variant's
+ * requirement must look into is extracted into the cache (once; the
+ * build would extract it anyway). The message names the sweep's line. */
+static int check_source(const struct sweep_spec *s, const struct sweep_variant *v, const char *k,
+			struct herr *err)
+{
+	char where[300];
+	struct kbuild_opts o = { .source = v->source, .ref = v->ref, .install = 1 };
+	struct kbuild b;
+	int rc;
+
+	snprintf(where, sizeof(where), "%s:%d", s->file, v->source_line);
+	o.source_where = v->source ? where : NULL;
+	rc = kbuild_plan(k, &o, &b, err);
+	if (!rc)
+		rc = kbuild_check_requires(&b, isatty(2), err);
+	kbuild_free(&b);
+	if (rc && !v->source)
+		herr_wrap(err, "%s:%d: [variant %s]", s->file, v->kernel_line ? v->kernel_line : v->line,
+			  v->name);
+	return rc;
+}
+
 static int check_kernel_variant(const struct sweep_spec *s, const struct sweep_variant *v,
 				struct herr *err)
 {
@@ -76,10 +102,16 @@ static int check_kernel_variant(const struct sweep_spec *s, const struct sweep_v
 		return plan_error(s, v->kernel_line ? v->kernel_line : v->line, err, "[variant %s]: %s%s",
 			  v->name, e.msg, v->kernel_line ? ""
 			  : " (without kernel =, the section's name is the kernel variant)");
+	if (v->ref && !v->source) {
+		kvariant_free(kv);
+		free(kv);
+		return plan_error(s, v->ref_line, err, "ref = '%s' in [variant %s] without source = "
+			  "(the git repository it is a ref of)", v->ref, v->name);
+	}
 	rc = check_launcher(s, v, kv, err);
 	kvariant_free(kv);
 	free(kv);
-	return rc;
+	return rc ? rc : check_source(s, v, k, err);
 }
 
 static int check_variant(const struct sweep_spec *s, const struct sweep_variant *v,

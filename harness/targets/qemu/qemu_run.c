@@ -161,24 +161,25 @@ static int check_emulator(const struct qemu_opts *o, struct herr *err)
 	return 0;
 }
 
-int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
-		      struct herr *err)
+int qemu_session_open(const struct target_variant *v, const struct qemu_opts *o,
+		      struct qemu_session *s, struct herr *err)
 {
 	memset(s, 0, sizeof(*s));
 	if (qemu_check_opts(o, err) || check_emulator(o, err))
 		return -1;
-	return qemu_session_prepare(variant, o, s, err);
+	return qemu_session_prepare(v, o, s, err);
 }
 
-int qemu_session_prepare(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
+int qemu_session_prepare(const struct target_variant *v, const struct qemu_opts *o, struct qemu_session *s,
 			 struct herr *err)
 {
-	struct kbuild_opts ko = { .progress = o->progress && isatty(2), .install = 1 };
+	struct kbuild_opts ko = { .progress = o->progress && isatty(2), .install = 1,
+				  .source = v->source, .ref = v->ref, .source_where = v->source_where };
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	s->opts = *o;
-	rc = kbuild_plan(variant, &ko, &s->kb, err);
+	rc = kbuild_plan(v->kernel, &ko, &s->kb, err);
 	/* The bundle first: it is cheap, and a launcher it lacks stops the
 	 * variant before its kernel is built. */
 	if (!rc)
@@ -189,6 +190,8 @@ int qemu_session_prepare(const char *variant, const struct qemu_opts *o, struct 
 		rc = build_kernel(s, &ko, err);
 	if (!rc)
 		rc = qemu_kernel_from_build(s->kb.entry, s->kb.image, s->kb.v->cmdline, &s->k, err);
+	if (!rc)
+		s->k.source = s->kb.src.describe;
 	if (!rc)
 		rc = make_settings(s, err);
 	if (rc)
@@ -339,6 +342,7 @@ static void describe_unbooted(const struct qemu_session *s, const struct qemu_bo
 		     k->cmdline ? k->cmdline : "", k->page_size) >= 0)
 		sysinfo_hash_hex(idtext, k->id);
 	free(idtext);
+	sysinfo_kernel_source(k, s->k.source);
 }
 
 static const char *tail_of(const char *s, size_t len, size_t max)

@@ -49,15 +49,15 @@ struct qemu_session {
 	unsigned char *got;		/* n entries, caller's; NULL: not wanted */
 };
 
-/* Check the options and the variant, build its kernel when the cache does
- * not have it, make or find the bundle. Progress lines go to
- * o->progress. */
-int qemu_session_open(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
-		      struct herr *err);
+/* Check the options and the variant (v->kernel, built from v->source
+ * when set), build its kernel when the cache does not have it, make or
+ * find the bundle. Progress lines go to o->progress. */
+int qemu_session_open(const struct target_variant *v, const struct qemu_opts *o,
+		      struct qemu_session *s, struct herr *err);
 /* The same without the emulator: the kernel built or found, the bundle,
  * the launcher (a target that runs them on a machine of its own). */
-int qemu_session_prepare(const char *variant, const struct qemu_opts *o, struct qemu_session *s,
-			 struct herr *err);
+int qemu_session_prepare(const struct target_variant *v, const struct qemu_opts *o,
+			 struct qemu_session *s, struct herr *err);
 void qemu_session_close(struct qemu_session *s);
 /* Start workloads with this launcher instead of the kernel variant's (a
  * sweep's [variant] launcher). EXIT_USAGE when its wrapper program or

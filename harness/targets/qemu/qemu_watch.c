@@ -119,6 +119,8 @@ static int check_hello(struct watch *w, json_t *msg, struct herr *err)
 	}
 	if (w->fail[0])
 		return herr_set(err, EXIT_RUNTIME, "%s", w->fail);
+	/* The guest knows its release, not the tree it came from. */
+	sysinfo_kernel_source(&w->b->ki, w->k->source);
 	w->b->hello_s = since_start(w);
 	bootmem_from_json(json_object_get(msg, "memory"), &w->b->mem);
 	if (w->o->progress)

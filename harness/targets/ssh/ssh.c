@@ -615,7 +615,7 @@ static int open_variant(struct target *t, struct ssh_state *st, size_t i, struct
 	o.progress = t->quiet || t->progress_bar ? NULL : stderr;
 	v->t = t;
 	v->m = &st->m[ssh_host_of(st->hosts, st->nhosts, tv->name)];
-	if (qemu_session_prepare(tv->kernel, &o, &v->s, err))
+	if (qemu_session_prepare(tv, &o, &v->s, err))
 		return *tv->name ? herr_wrap(err, "variant %s", tv->name) : -1;
 	if (*tv->name)
 		snprintf(v->s.label, sizeof(v->s.label), "%s", tv->name);
