@@ -27,7 +27,7 @@ check "a first sweep completes" test $? = 0
 check "a second sweep completes" test $? = 0
 A=$(q "$DB" "select id from sweeps where name = 'a'")
 B=$(q "$DB" "select id from sweeps where name = 'b'")
-check "the database is at schema 7" test "$(q "$DB" "PRAGMA user_version")" = 7
+check "the database is at schema 8" test "$(q "$DB" "PRAGMA user_version")" = 8
 
 "$H" tag "$(echo "$A" | cut -c1-8)" baseline --db "$DB" >"$T/tag.out"
 check "tag SWEEP-PREFIX NAME exits 0" test $? = 0
@@ -99,9 +99,14 @@ check "... the sweep stays" test "$(q "$DB" "select count(*) from sweeps where i
 
 # A database of schema 5 gets the tags table when first written.
 cp "$DB" "$T/v5.db"
-sqlite3 "$T/v5.db" "DROP TABLE tags; ALTER TABLE kernels DROP COLUMN source; PRAGMA user_version = 5"
+# What versions 6, 7 and 8 added goes, so the migrations run on it again.
+sqlite3 "$T/v5.db" "DROP TABLE tags; ALTER TABLE kernels DROP COLUMN source;
+	ALTER TABLE boots DROP COLUMN mem_total_bytes; ALTER TABLE boots DROP COLUMN mem_physical_bytes;
+	ALTER TABLE boots DROP COLUMN mem_reserved_bytes; ALTER TABLE boots DROP COLUMN memmap_bytes;
+	ALTER TABLE boots DROP COLUMN memmap_source; ALTER TABLE boots DROP COLUMN memory_reason;
+	PRAGMA user_version = 5"
 "$H" tag "$B" old.db --db "$T/v5.db" >/dev/null
 check "a schema 5 database is migrated and tagged" \
-	test "$(q "$T/v5.db" "PRAGMA user_version"):$(q "$T/v5.db" "select sweep_id from tags")" = "7:$B"
+	test "$(q "$T/v5.db" "PRAGMA user_version"):$(q "$T/v5.db" "select sweep_id from tags")" = "8:$B"
 
 finish
