@@ -180,7 +180,7 @@ static int write_qemu_job(FILE *f, const struct sweep_plan *p, const struct lava
 	if (strcmp(q->scratch_fs ? q->scratch_fs : "ext4", "none")) {
 		fprintf(f, "\n      scratch:\n        image_arg: ");
 		yq(f, "-drive file={scratch},format=raw,if=none,id=scratch,cache=unsafe "
-		      "-device virtio-blk-device,drive=scratch");
+		      "-device virtio-blk-device,drive=scratch,serial=scratch");
 		fprintf(f, "\n        url: ");
 		yq(f, jf->url_scratch);
 	}
