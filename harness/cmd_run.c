@@ -137,7 +137,7 @@ static int run_on_target(struct cmd_ctx *ctx, struct target *t, const char *path
 		struct herr e = { 0 };
 
 		rc = t->ops->run(t, 0, runs, (size_t)o->reps, err);
-		if (t->ops->stop(t, 0, rc ? &e : err) && rc == 0)
+		if (target_stop(t, 0, rc ? &e : err) && rc == 0)
 			rc = -1;
 	}
 	t->ops->close(t);

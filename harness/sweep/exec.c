@@ -379,30 +379,47 @@ static int drop_settled(struct sweep_exec *x, struct batch *b, struct herr *err)
 
 /* ---- execution ---- */
 
+void sweep_target_variant_free(struct target_variant *tv)
+{
+	free((void *)tv->knob_paths);
+	free((void *)tv->knob_values);
+	free((void *)tv->source_where);
+	memset(tv, 0, sizeof(*tv));
+}
+
 static void variants_free(struct target_variant *tv, size_t n)
 {
-	for (size_t i = 0; tv && i < n; i++) {
-		free((void *)tv[i].knob_paths);
-		free((void *)tv[i].knob_values);
-		free((void *)tv[i].source_where);
-	}
+	for (size_t i = 0; tv && i < n; i++)
+		sweep_target_variant_free(&tv[i]);
 	free(tv);
 }
 
-static int knob_arrays(const struct sweep_variant *v, struct target_variant *tv)
+int sweep_target_variant(const struct sweep_plan *p, size_t i, struct target_variant *tv)
 {
+	const struct sweep_variant *v = &p->spec.variants[i];
 	const char **paths = calloc(v->nknobs + 1, sizeof(*paths));
 	const char **values = calloc(v->nknobs + 1, sizeof(*values));
 
+	memset(tv, 0, sizeof(*tv));
+	tv->name = v->name;
+	tv->kernel = v->kernel;
+	tv->source = v->source;
+	tv->ref = v->ref;
 	tv->knob_paths = paths;
 	tv->knob_values = values;
-	if (!paths || !values)
+	if (v->source && asprintf((char **)&tv->source_where, "%s:%d", p->spec.file, v->source_line) < 0)
+		tv->source_where = NULL;
+	if (!paths || !values || (v->source && !tv->source_where)) {
+		sweep_target_variant_free(tv);
 		return -1;
+	}
 	for (size_t k = 0; k < v->nknobs; k++) {
 		paths[k] = v->knobs[k].path;
 		values[k] = v->knobs[k].value;
 	}
 	tv->nknobs = v->nknobs;
+	tv->launcher = (const char *const *)v->launcher;
+	tv->nlauncher = v->nlauncher;
 	return 0;
 }
 
@@ -412,21 +429,10 @@ static struct target_variant *variants_of(const struct sweep_exec *x, const stru
 	struct target_variant *tv = calloc(p->spec.nvariants + 1, sizeof(*tv));
 
 	for (size_t i = 0; tv && i < p->spec.nvariants; i++) {
-		const struct sweep_variant *v = &p->spec.variants[i];
-
-		tv[i].name = v->name;
-		tv[i].kernel = v->kernel;
-		tv[i].source = v->source;
-		tv[i].ref = v->ref;
-		if (v->source && asprintf((char **)&tv[i].source_where, "%s:%d", p->spec.file,
-					  v->source_line) < 0)
-			tv[i].source_where = NULL;
-		if (knob_arrays(v, &tv[i]) || (v->source && !tv[i].source_where)) {
+		if (sweep_target_variant(p, i, &tv[i])) {
 			variants_free(tv, p->spec.nvariants);
 			return NULL;
 		}
-		tv[i].launcher = (const char *const *)v->launcher;
-		tv[i].nlauncher = v->nlauncher;
 		tv[i].idle = 1;
 	}
 	for (size_t b = 0; tv && b < bs->n; b++)
@@ -458,7 +464,7 @@ static int run_batch(struct sweep_exec *x, struct target *t, struct batch *b, st
 	if (!rc)
 		rc = t->ops->run(t, b->variant, runs, b->n, err);
 	/* Stopped whatever happened above; the first error is the one told. */
-	if (t->ops->stop(t, b->variant, rc ? &e : err) && rc == 0)
+	if (target_stop(t, b->variant, rc ? &e : err) && rc == 0)
 		rc = -1;
 	for (size_t k = 0; settings && k < b->n; k++)
 		free(settings[k]);

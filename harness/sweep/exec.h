@@ -35,6 +35,11 @@ const char **sweep_knob_paths(const struct sweep_plan *p, size_t *n);
  * run's settings (the sweep, the cell, its place in the order; caller
  * frees), and the run itself, pointing into the plan and settings. A LAVA
  * export writes the same runs into its jobs. */
+/* Sweep variant i as the target opens it: name, kernel, source, its knobs
+ * and launcher (pointing into the plan; the arrays are the caller's to
+ * free with sweep_target_variant_free). -1: out of memory. */
+int sweep_target_variant(const struct sweep_plan *p, size_t i, struct target_variant *tv);
+void sweep_target_variant_free(struct target_variant *tv);
 char *sweep_run_settings(const struct sweep_exec *x, size_t i);
 void sweep_fill_run(const struct sweep_exec *x, size_t i, char *settings, struct target_run *run);
 /* A sweep's identity beside its file's content: the machine, and the

@@ -14,7 +14,8 @@
  *   run           a batch of repetitions of that variant's cells: each one
  *                 is stored and handed back complete, or failed with its
  *                 reason (local: one run per batch; qemu: one boot)
- *   stop          the variant (local: knobs restored)
+ *   stop          the variant (local: knobs restored); optional: a target
+ *                 whose batch leaves nothing behind (qemu, ssh) has none
  *   close
  * Adding a target is one folder and one line in targets/targets.c; see
  * docs/targets.md. */
@@ -111,7 +112,7 @@ struct target_ops {
 	int (*start)(struct target *t, size_t variant, struct herr *err);
 	int (*run)(struct target *t, size_t variant, const struct target_run *runs, size_t n,
 		   struct herr *err);
-	int (*stop)(struct target *t, size_t variant, struct herr *err);
+	int (*stop)(struct target *t, size_t variant, struct herr *err);	/* NULL: nothing to undo */
 	void (*close)(struct target *t);
 	/* No table of its own: a sweep ends with the report's (analysis/
 	 * report.h), which shows the page size booted, mTHP allocations per
@@ -144,6 +145,12 @@ const struct target_ops *target_find(const char *name);
 int target_planned(const char *name);
 /* "local, qemu": for messages and help. */
 const char *target_names(void);
+
+/* After each batch, whatever happened in it: the target's stop, if any. */
+static inline int target_stop(struct target *t, size_t variant, struct herr *err)
+{
+	return t->ops->stop ? t->ops->stop(t, variant, err) : 0;
+}
 
 static inline int target_emulated(const struct target_ops *t)
 {

@@ -35,3 +35,25 @@ chrome() {
 		--disable-background-networking --disable-component-update --disable-sync \
 		--user-data-dir="$(mktemp -d "$T/chrome.XXXXXX")" --enable-logging=stderr --v=0 "$@"
 }
+
+# thp_sweep_file NAME THP-SETTING REPETITIONS: $T/NAME.ini, a local sweep
+# of gups over 64 MiB under one setting of $THP (the THP enabled file),
+# for the gate's tests on the real machine.
+thp_sweep_file() {
+	cat >"$T/$1.ini" <<EOT
+[sweep]
+name = $1
+target = local
+repetitions = $3
+warmup = 1
+order = interleaved
+seed = 1
+
+[variant thp]
+knob = $THP=$2
+
+[workload gups]
+size = 64m
+updates = 500000
+EOT
+}

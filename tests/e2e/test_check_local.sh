@@ -14,22 +14,7 @@ if [ "$(id -u)" != 0 ] || [ ! -w "$THP" ]; then
 	exit 0
 fi
 sweep_file() {	# NAME THP-SETTING
-	cat >"$T/$1.ini" <<EOT
-[sweep]
-name = $1
-target = local
-repetitions = 6
-warmup = 1
-order = interleaved
-seed = 1
-
-[variant thp]
-knob = $THP=$2
-
-[workload gups]
-size = 64m
-updates = 500000
-EOT
+	thp_sweep_file "$1" "$2" 6
 }
 sweep_file gate-base always
 sweep_file gate-again always

@@ -35,22 +35,7 @@ thp_now() {
 	echo "$a"
 }
 sweep_file() {	# NAME THP-SETTING REPETITIONS
-	cat >"$T/$1.ini" <<EOT
-[sweep]
-name = $1
-target = local
-repetitions = $3
-warmup = 1
-order = interleaved
-seed = 1
-
-[variant thp]
-knob = $THP=$2
-
-[workload gups]
-size = 64m
-updates = 500000
-EOT
+	thp_sweep_file "$@"
 	"$H" sweep "$T/$1.ini" --new -q --db "$DB" >"$T/$1.out" 2>"$T/$1.err"
 	check "sweep $1 completes" test $? = 0 || cat "$T/$1.err"
 }

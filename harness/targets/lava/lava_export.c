@@ -179,8 +179,13 @@ static int write_qemu_job(FILE *f, const struct sweep_plan *p, const struct lava
 	yq(f, jf->url_initrd);
 	if (strcmp(q->scratch_fs ? q->scratch_fs : "ext4", "none")) {
 		fprintf(f, "\n      scratch:\n        image_arg: ");
-		yq(f, "-drive file={scratch},format=raw,if=none,id=scratch,cache=unsafe "
-		      "-device virtio-blk-device,drive=scratch,serial=scratch");
+		char *disk = kfs_fmt("-drive " QEMU_SCRATCH_DRIVE " -device " QEMU_SCRATCH_DEVICE,
+				     "{scratch}");
+
+		if (!disk)
+			return -1;
+		yq(f, disk);
+		free(disk);
 		fprintf(f, "\n        url: ");
 		yq(f, jf->url_scratch);
 	}
@@ -377,37 +382,19 @@ static int export_files(const struct one_job *j, struct qemu_session *s, const s
 static int export_variant(const struct one_job *j, FILE *out, struct herr *err)
 {
 	const struct sweep_variant *v = &j->p->spec.variants[j->variant];
-	char where[300] = "";
-	/* The kernel built from the sweep variant's source, as the qemu target
-	 * builds it. */
-	struct target_variant tv = { .name = v->name, .source = v->source, .ref = v->ref,
-				     .source_where = v->source ? where : NULL };
+	struct target_variant tv;
 	struct target_run *runs = NULL;
 	char **settings = NULL;
 	struct qemu_session s;
-	const char **paths = calloc(v->nknobs + 1, sizeof(*paths));
-	const char **values = calloc(v->nknobs + 1, sizeof(*values));
 	size_t n = 0;
-	int rc = paths && values ? 0 : herr_set(err, EXIT_RUNTIME, "out of memory");
+	int rc = sweep_target_variant(j->p, j->variant, &tv) ? herr_set(err, EXIT_RUNTIME, "out of memory") : 0;
 
 	if (!rc)
 		rc = variant_runs(j, &runs, &settings, &n, err);
-	if (!rc && n)
-		snprintf(where, sizeof(where), "%s:%d", j->p->spec.file, v->source_line);
 	tv.kernel = qemu_variant_kernel(v);
-	if (!rc && n && qemu_session_open(&tv, &j->o->qemu, &s, err) == 0) {
-		/* The sweep variant's name and knobs on top of the kernel
-		 * variant's, as the qemu target boots it. */
-		snprintf(s.label, sizeof(s.label), "%s", v->name);
-		for (size_t k = 0; k < v->nknobs; k++) {
-			paths[k] = v->knobs[k].path;
-			values[k] = v->knobs[k].value;
-		}
-		s.xknob_paths = paths;
-		s.xknob_values = values;
-		s.nxknobs = v->nknobs;
+	/* The session the qemu target would boot this variant with. */
+	if (!rc && n && qemu_open_variant(&tv, &j->o->qemu, &s, err) == 0) {
 		rc = export_files(j, &s, runs, n, out, err);
-		s.xknob_paths = s.xknob_values = NULL;
 		qemu_session_close(&s);
 	} else if (!rc && n) {
 		rc = -1;
@@ -418,8 +405,7 @@ static int export_variant(const struct one_job *j, FILE *out, struct herr *err)
 		free(settings[i]);
 	free(settings);
 	free(runs);
-	free(paths);
-	free(values);
+	sweep_target_variant_free(&tv);
 	return rc;
 }
 

@@ -366,10 +366,8 @@ static void build_argv(const struct qemu_opts *o, const struct qemu_kernel *k,
 	arg(a, "-chardev"); arg(a, "socket,id=res,path=%s", d->sock);
 	arg(a, "-device"); arg(a, "virtserialport,chardev=res,name=harness.results");
 	if (d->scratch[0]) {
-		/* cache=unsafe: the disk is thrown away after the boot, and
-		 * host flushes would only add noise to the guest's I/O. */
-		arg(a, "-drive"); arg(a, "file=%s,format=raw,if=none,id=scratch,cache=unsafe", d->scratch);
-		arg(a, "-device"); arg(a, "virtio-blk-device,drive=scratch,serial=scratch");
+		arg(a, "-drive"); arg(a, QEMU_SCRATCH_DRIVE, d->scratch);
+		arg(a, "-device"); arg(a, QEMU_SCRATCH_DEVICE);
 	}
 	/* The guest finds each disk by its serial (/sys/block/vdX/serial),
 	 * not by probe order. Read-only: the cached image is shared by every

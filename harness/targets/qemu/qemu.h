@@ -26,6 +26,13 @@
 #include "agent/bootplan.h"
 
 #define QEMU_CONSOLE "ttyAMA0"
+/* The scratch disk's -drive (a printf format for its file) and -device
+ * values: the guest finds it by its serial, "scratch", not by probe order
+ * (so tree disks can sit beside it). cache=unsafe: the disk is thrown
+ * away after the boot, and host flushes would only add noise to the
+ * guest's I/O. The qemu target and a LAVA job both boot with these. */
+#define QEMU_SCRATCH_DRIVE "file=%s,format=raw,if=none,id=scratch,cache=unsafe"
+#define QEMU_SCRATCH_DEVICE "virtio-blk-device,drive=scratch,serial=scratch"
 
 struct qemu_opts {
 	const char *qemu;		/* program; NULL: qemu-system-aarch64 */

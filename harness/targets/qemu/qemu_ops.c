@@ -77,6 +77,19 @@ static void set_extra_knobs(struct qemu_session *s, const struct target_variant 
 	s->xknob_values = v->knob_values;
 }
 
+int qemu_open_variant(const struct target_variant *v, const struct qemu_opts *o,
+		      struct qemu_session *s, struct herr *err)
+{
+	if (qemu_session_open(v, o, s, err))
+		return -1;
+	set_extra_knobs(s, v);
+	if (v->nlauncher && qemu_session_launcher(s, v->launcher, v->nlauncher, err)) {
+		qemu_session_close(s);
+		return -1;
+	}
+	return 0;
+}
+
 static int qemu_open(struct target *t, const struct target_variant *v, size_t nv, struct herr *err)
 {
 	struct qemu_state *q = calloc(1, sizeof(*q));
@@ -97,15 +110,12 @@ static int qemu_open(struct target *t, const struct target_variant *v, size_t nv
 			continue;
 		if (*v[i].name)
 			target_note(t, "variant %s: kernel %s", v[i].name, v[i].kernel);
-		if (qemu_session_open(&v[i], &o, s, err))
+		if (qemu_open_variant(&v[i], &o, s, err))
 			return *v[i].name ? herr_wrap(err, "variant %s", v[i].name) : -1;
 		/* A redrawn progress bar and the session's lines would mix:
 		 * with a bar, boots are announced through progress notes only. */
 		if (t->progress_bar)
 			s->opts.progress = NULL;
-		set_extra_knobs(s, &v[i]);
-		if (v[i].nlauncher && qemu_session_launcher(s, v[i].launcher, v[i].nlauncher, err))
-			return herr_wrap(err, "variant %s", v[i].name);
 	}
 	return 0;
 }
@@ -149,22 +159,14 @@ static int qemu_run_boot(struct target *t, size_t variant, const struct target_r
 	return rc;
 }
 
-static int qemu_stop(struct target *t, size_t variant, struct herr *err)
-{
-	return 0;
-}
-
 static void qemu_close(struct target *t)
 {
 	struct qemu_state *q = t->priv;
 
 	if (!q)
 		return;
-	for (size_t v = 0; q->sessions && v < t->nvariants; v++) {
-		q->sessions[v].xknob_paths = NULL;
-		q->sessions[v].xknob_values = NULL;
+	for (size_t v = 0; q->sessions && v < t->nvariants; v++)
 		qemu_session_close(&q->sessions[v]);
-	}
 	free(q->sessions);
 	free(q);
 	t->priv = NULL;
@@ -223,6 +225,5 @@ const struct target_ops target_qemu = {
 	.open = qemu_open,
 	.start = qemu_start,
 	.run = qemu_run_boot,
-	.stop = qemu_stop,
 	.close = qemu_close,
 };

@@ -12,6 +12,9 @@
 #include "sweep/plan.h"
 #include "targets/qemu/qemu.h"
 
+struct qemu_session;
+struct target_variant;
+
 /* The kernel variant a sweep variant boots: its `kernel =`, or, when it
  * names none, the variant's own name (kernels/variants/NAME.ini). */
 const char *qemu_variant_kernel(const struct sweep_variant *v);
@@ -22,6 +25,13 @@ int qemu_plan_check(struct sweep_plan *p, struct herr *err);
  * target that boots kernel variants: qemu, ssh). */
 double qemu_prepare_estimate(const struct sweep_plan *p, const void *opts, int *guessed,
 			     char *what, size_t n);
+
+/* A sweep variant's session as the qemu target opens it: the kernel built
+ * or found (from v->source when set), the bundle, the sweep variant's
+ * name, knobs (on top of the kernel variant's) and launcher. A LAVA export
+ * writes jobs from the same session. */
+int qemu_open_variant(const struct target_variant *v, const struct qemu_opts *o,
+		      struct qemu_session *s, struct herr *err);
 
 /* The qemu target's command-line options (cli_target_opts of target_qemu)
  * as qemu_opts; progress on stderr unless quiet. */

@@ -763,14 +763,6 @@ static int ssh_run(struct target *t, size_t variant, const struct target_run *ru
 	return rc;
 }
 
-static int ssh_stop(struct target *t, size_t variant, struct herr *err)
-{
-	(void)t;
-	(void)variant;
-	(void)err;
-	return 0;
-}
-
 static void ssh_close(struct target *t)
 {
 	struct ssh_state *st = t->priv;
@@ -778,8 +770,6 @@ static void ssh_close(struct target *t)
 	if (!st)
 		return;
 	for (size_t i = 0; st->v && i < st->nv; i++) {
-		st->v[i].s.xknob_paths = NULL;
-		st->v[i].s.xknob_values = NULL;
 		free(st->v[i].cmdline);
 		qemu_session_close(&st->v[i].s);
 	}
@@ -800,6 +790,5 @@ const struct target_ops target_ssh = {
 	.open = ssh_open,
 	.start = ssh_start,
 	.run = ssh_run,
-	.stop = ssh_stop,
 	.close = ssh_close,
 };
