@@ -40,8 +40,20 @@ f = [x.name for x in c if any(isinstance(r, Failure) for r in x.result)]
 print('# junit: %d cases, failed: %s' % (len(c), ', '.join(f)))
 sys.exit(not any(n.startswith('thp/fault.minor') for n in f))" "$T/j.xml"
 
-"$H" check --baseline baseline --candidate "$AGAIN" --db "$DB" >"$T/again.out" 2>&1
+# The unchanged sweep is checked on what does not drift between two sweeps
+# run one after the other on a shared machine: faults and memory. Its
+# times drift by 2x under a competing load (docs/ci.md).
+cat >"$T/footprint.ini" <<EOT
+[default]
+gate = no
+[metric fault.minor]
+gate = yes
+[metric mem.*]
+gate = yes
+EOT
+"$H" check --baseline baseline --candidate "$AGAIN" --thresholds "$T/footprint.ini" --db "$DB" >"$T/again.out" 2>&1
 rc=$?
 cat "$T/again.out" | sed 's/^/# /'
-check "the same sweep run again: exit 0" test $rc = 0
+check "the same sweep run again: exit 0 on its footprint" test $rc = 0
+check "... fault.minor and memory gated, passing" sh -c "grep -q ' compared: 0 failed, .* [1-9][0-9]* passed' '$T/again.out'"
 finish
