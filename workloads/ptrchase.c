@@ -9,7 +9,14 @@
  * size is timed in several windows of a minimum duration, each by default
  * on a fresh mapping and a fresh cycle (new physical pages, so cache
  * colouring and huge-page luck are sampled too, as test-tlb does), and
- * reported per window with the median and the best. */
+ * reported per window with the median and the best.
+ *
+ * A nanosecond is not a fixed amount of work where the clock moves (turbo,
+ * a host's frequency policy under a VM): each batch of loads is followed by
+ * a timed chain of dependent integer adds, one cycle each on every x86-64
+ * and arm64 core, and the latency is also reported in those cycles. On a
+ * machine whose clock wanders this figure stays where the nanoseconds do
+ * not; on one with a PMU it can be checked against cpu.cycles. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -40,6 +47,9 @@ static const struct wl_param params[] = {
 	  "before each window: map = a new mapping (new physical pages) and a new cycle; "
 	  "chain = a new cycle in the same memory; none = the first cycle again",
 	  "map|chain|none" },
+	{ "calibrate", WL_BOOL, "1", "",
+	  "time a chain of dependent adds (1 cycle each) after each batch of loads and "
+	  "report the latency in cycles too (cycles_per_access*, clock_ghz)", NULL },
 	{ "clock", WL_ENUM, "cpu", "",
 	  "cpu: the thread's CPU time (other processes' turns on a shared CPU are not counted); "
 	  "wall: monotonic time, as test-tlb", "cpu|wall" },
@@ -61,9 +71,11 @@ struct chase {
 	uint64_t stride;
 	uint32_t *order;	/* order[k]: the element visited k-th */
 	const char *pages;
-	int random, corrupt, windows, cpu_clock;
+	int random, corrupt, windows, cpu_clock, calibrate;
 	enum fresh fresh;
 	uint64_t cpu_ns, wall_ns;	/* both clocks over every window */
+	uint64_t add_ns, adds;		/* the calibration chains, every window */
+	uint64_t add_sink;
 	uint64_t accesses, window_ns;
 	uint64_t rng;
 };
@@ -72,7 +84,8 @@ struct chase {
 struct point {
 	uint64_t size, steps;	/* steps: timed accesses, all windows */
 	double *ns;		/* per window */
-	double best, median;
+	double *cycles;		/* per window: ns over the window's ns per add */
+	double best, median, cycles_best, cycles_median;
 	int64_t thp_bytes;	/* AnonHugePages of the first window's mapping */
 	int ok;
 };
@@ -90,6 +103,24 @@ __attribute__((noinline)) static void *chase_loop(void *p, uint64_t n)
 		p = *(void **)p;
 	return p;
 }
+
+/* The calibration: n dependent adds, 8 an iteration. The empty asm keeps
+ * each add in a register and in order: the compiler can neither fold the
+ * chain nor vectorize it, and the loop counter runs beside it. */
+#define ADD_STEP(x, i) do { (x) += (i); __asm__ volatile("" : "+r"(x)); } while (0)
+
+__attribute__((noinline)) static uint64_t add_loop(uint64_t x, uint64_t n)
+{
+	for (uint64_t i = n / 8; i; i--) {
+		ADD_STEP(x, i); ADD_STEP(x, i); ADD_STEP(x, i); ADD_STEP(x, i);
+		ADD_STEP(x, i); ADD_STEP(x, i); ADD_STEP(x, i); ADD_STEP(x, i);
+	}
+	return x;
+}
+
+/* Adds per calibration chain: about a quarter of a millisecond at 3 GHz,
+ * long beside the clock's resolution, short beside a batch of loads. */
+#define CAL_ADDS 800000u
 
 static inline void *elem(const struct chase *c, uint64_t i)
 {
@@ -147,32 +178,55 @@ static uint64_t since(const struct chase *c, const struct stamp *t0, const struc
 	return c->cpu_clock ? t1->cpu - t0->cpu : t1->wall - t0->wall;
 }
 
-/* One window: warm up, then batches of c->accesses loads until the window
- * lasts c->window_ns (the clocks are read between batches only, a few
- * million loads apart); check where the chase ended. */
-static int measure_window(struct chase *c, uint64_t size, double *ns, uint64_t *steps)
+/* One calibration chain after a batch, timed on the chosen clock. */
+static uint64_t calibrate(struct chase *c, const struct stamp *from)
+{
+	struct stamp t;
+
+	c->add_sink = add_loop(c->add_sink, CAL_ADDS);
+	stamp(&t);
+	return since(c, from, &t);
+}
+
+/* One window: warm up, then batches of c->accesses loads until the loads
+ * have taken c->window_ns (the clocks are read between batches only, a few
+ * million loads apart), each batch followed by a calibration chain timed
+ * apart; check where the chase ended. Both clocks count the whole window
+ * (cpu_share). */
+static int measure_window(struct chase *c, uint64_t size, struct point *pt, int w)
 {
 	uint64_t n = size / c->stride, warm = n < c->accesses ? n : c->accesses, total = 0;
-	struct stamp t0, t1;
+	uint64_t load_ns = 0, add_ns = 0, adds = 0;
+	struct stamp t0, a, b;
 	void *p = chase_loop(elem(c, c->order[0]), warm);
 
 	stamp(&t0);
+	a = t0;
 	do {
 		p = chase_loop(p, c->accesses);
 		total += c->accesses;
-		stamp(&t1);
-	} while (since(c, &t0, &t1) < c->window_ns);
-	/* A total that is a multiple of n would end where it began whether
-	 * the loads ran or not: one step more makes the check meaningful. */
-	if ((warm + total) % n == 0) {
-		p = chase_loop(p, 1);
-		total++;
-		stamp(&t1);
-	}
-	*ns = (double)since(c, &t0, &t1) / (double)total;
-	*steps += total;
-	c->cpu_ns += t1.cpu - t0.cpu;
-	c->wall_ns += t1.wall - t0.wall;
+		/* A total that is a multiple of n would end where it began
+		 * whether the loads ran or not: one step more makes the
+		 * check meaningful. */
+		if ((warm + total) % n == 0) {
+			p = chase_loop(p, 1);
+			total++;
+		}
+		stamp(&b);
+		load_ns += since(c, &a, &b);
+		if (c->calibrate) {
+			add_ns += calibrate(c, &b);
+			adds += CAL_ADDS / 8 * 8;
+		}
+		stamp(&a);
+	} while (load_ns < c->window_ns);
+	pt->ns[w] = (double)load_ns / (double)total;
+	pt->cycles[w] = add_ns ? pt->ns[w] / ((double)add_ns / (double)adds) : NAN;
+	pt->steps += total;
+	c->add_ns += add_ns;
+	c->adds += adds;
+	c->cpu_ns += a.cpu - t0.cpu;
+	c->wall_ns += a.wall - t0.wall;
 	return p == elem(c, c->order[(warm + total) % n]);
 }
 
@@ -294,19 +348,26 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void summarize(struct point *pt, int windows)
+/* The best and the median of n per-window figures. */
+static void best_median(const double *w, int n, double *best, double *median)
 {
-	double *v = malloc((size_t)windows * sizeof(*v));
+	double *v = malloc((size_t)n * sizeof(*v));
 
 	if (!v) {
-		pt->best = pt->median = NAN;
+		*best = *median = NAN;
 		return;
 	}
-	memcpy(v, pt->ns, (size_t)windows * sizeof(*v));
-	qsort(v, (size_t)windows, sizeof(*v), cmp_double);
-	pt->best = v[0];
-	pt->median = windows % 2 ? v[windows / 2] : (v[windows / 2 - 1] + v[windows / 2]) / 2;
+	memcpy(v, w, (size_t)n * sizeof(*v));
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	*best = v[0];
+	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 	free(v);
+}
+
+static void summarize(struct point *pt, int windows)
+{
+	best_median(pt->ns, windows, &pt->best, &pt->median);
+	best_median(pt->cycles, windows, &pt->cycles_best, &pt->cycles_median);
 }
 
 static void report_point(const struct chase *c, const struct point *pt, int curve)
@@ -317,6 +378,12 @@ static void report_point(const struct chase *c, const struct point *pt, int curv
 	wl_metric(name, pt->median, "ns", "gauge", "lower");
 	snprintf(name, sizeof(name), "ns_per_access_best.%" PRIu64, pt->size);
 	wl_metric(name, pt->best, "ns", "gauge", "lower");
+	if (c->calibrate) {
+		snprintf(name, sizeof(name), "cycles_per_access.%" PRIu64, pt->size);
+		wl_metric(name, pt->cycles_median, "cycles", "gauge", "lower");
+		snprintf(name, sizeof(name), "cycles_per_access_best.%" PRIu64, pt->size);
+		wl_metric(name, pt->cycles_best, "cycles", "gauge", "lower");
+	}
 	for (int w = 0; w < c->windows; w++) {
 		snprintf(name, sizeof(name), "window_ns.%" PRIu64 ".%d", pt->size, w);
 		wl_metric(name, pt->ns[w], "ns", "gauge", "lower");
@@ -340,7 +407,17 @@ static void report(const struct chase *c, const struct point *pts, size_t n,
 	if (!curve) {
 		wl_metric("ns_per_access", pts[0].median, "ns", "gauge", "lower");
 		wl_metric("ns_per_access_best", pts[0].best, "ns", "gauge", "lower");
+		if (c->calibrate) {
+			wl_metric("cycles_per_access", pts[0].cycles_median, "cycles", "gauge",
+				  "lower");
+			wl_metric("cycles_per_access_best", pts[0].cycles_best, "cycles", "gauge",
+				  "lower");
+		}
 	}
+	/* The clock the calibration chains ran at, on the chosen clock's
+	 * time: with clock=cpu, the core's own speed while this ran. */
+	if (c->calibrate && c->add_ns)
+		wl_metric("clock_ghz", (double)c->adds / (double)c->add_ns, "GHz", "gauge", "none");
 	wl_metric("thp_bytes", (double)pts[largest].thp_bytes, "bytes", "gauge", "none");
 	wl_metric("accesses", total, "count", "counter", "none");
 	wl_metric("bytes_touched", touched, "bytes", "counter", "none");
@@ -375,7 +452,7 @@ static int run_point(struct chase *c, struct point *pt, int largest, int curve)
 			return 1;
 		if (!curve && w == 0)
 			wl_region_begin();
-		pt->ok &= measure_window(c, pt->size, &pt->ns[w], &pt->steps);
+		pt->ok &= measure_window(c, pt->size, pt, w);
 	}
 	if (!curve)
 		wl_region_end();
@@ -399,8 +476,10 @@ static int run_points(struct chase *c, struct point *pts, size_t n, size_t large
 
 static void free_points(struct point *pts, size_t n)
 {
-	for (size_t i = 0; pts && i < n; i++)
+	for (size_t i = 0; pts && i < n; i++) {
 		free(pts[i].ns);
+		free(pts[i].cycles);
+	}
 	free(pts);
 }
 
@@ -424,7 +503,8 @@ static int sizes_of(const struct wl_value *v, struct point **pts, size_t *n)
 	for (size_t i = 0; *pts && i < *n; i++) {
 		(*pts)[i].size = list[i];
 		(*pts)[i].ns = calloc((size_t)windows, sizeof(double));
-		bad |= !(*pts)[i].ns;
+		(*pts)[i].cycles = calloc((size_t)windows, sizeof(double));
+		bad |= !(*pts)[i].ns || !(*pts)[i].cycles;
 	}
 	free(list);
 	return *pts && !bad ? 0 : wl_fail("out of memory");
@@ -444,6 +524,7 @@ static int setup(struct chase *c, const struct wl_value *v, struct point *pts, s
 	c->window_ns = (uint64_t)llround(wl_double(v, "window") * 1e9);
 	c->pages = wl_str(v, "pages");
 	c->cpu_clock = !strcmp(wl_str(v, "clock"), "cpu");
+	c->calibrate = (int)wl_int(v, "calibrate");
 	for (int f = 0; f < 3; f++)
 		if (!strcmp(wl_str(v, "fresh"), fresh[f]))
 			c->fresh = (enum fresh)f;

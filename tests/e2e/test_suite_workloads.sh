@@ -134,6 +134,27 @@ for f in map chain none; do
 	run_stream "ptrchase fresh=$f verified" 0 "verify=true ns_per_access.16384 ns_per_access.262144" \
 		"$WL/ptrchase" sizes=16k,256k accesses=20000 windows=3 window=0 fresh=$f
 done
+# The latency in cycles of a dependent add timed beside each batch: an L1
+# hit costs a few cycles on every core (3 on a Cortex-A53, 4-5 on
+# Neoverse and recent x86-64; sanitizers add some), more at 1 MiB; the
+# cycles agree with ns times the chains' clock.
+if run_stream "ptrchase calibrated: cycles per access and the clock" 0 \
+	"verify=true cycles_per_access.16384 cycles_per_access_best.1048576 clock_ghz>0" \
+	"$WL/ptrchase" sizes=16k,1m accesses=200000 windows=3 window=0.05 fresh=none; then
+	c1=$(metric "$TMP/stream" cycles_per_access_best.16384) c2=$(metric "$TMP/stream" cycles_per_access_best.1048576)
+	ghz=$(metric "$TMP/stream" clock_ghz) n1=$(metric "$TMP/stream" ns_per_access_best.16384)
+	if holds "$c1" "$c2" 'a >= 2 && a <= 12 && b > a'; then ok "ptrchase L1 hit $c1 cycles, 1 MiB $c2"
+	else not_ok "ptrchase L1 hit 2..12 cycles, fewer than at 1 MiB" "16 KiB $c1, 1 MiB $c2"; fi
+	if holds "$ghz" 1 'a > 0.05 && a < 10'; then ok "ptrchase clock_ghz $ghz is a clock"
+	else not_ok "ptrchase clock_ghz is a clock" "$ghz"; fi
+	if holds "$(awk -v n="$n1" -v g="$ghz" 'BEGIN { print n * g }')" "$c1" 'a > 0.7 * b && a < 1.4 * b'; then
+		ok "ptrchase ns x GHz agrees with cycles at 16 KiB ($n1 ns x $ghz GHz, $c1)"
+	else not_ok "ptrchase ns x GHz agrees with cycles" "$n1 ns x $ghz GHz against $c1 cycles"; fi
+fi
+run_stream "ptrchase calibrate=0: no cycles" 0 "verify=true ns_per_access" \
+	"$WL/ptrchase" size=64k accesses=20000 windows=1 window=0 calibrate=0
+if grep -q '"cycles_per_access\|"clock_ghz"' "$TMP/stream"; then not_ok "ptrchase calibrate=0 reports no cycles" "$(grep -c cycles "$TMP/stream") lines"
+else ok "ptrchase calibrate=0 reports no cycles"; fi
 run_stream "ptrchase clock=wall" 0 "verify=true ns_per_access" \
 	"$WL/ptrchase" size=64k accesses=20000 windows=2 window=0 clock=wall
 bad_param "ptrchase windows=0 below range" ptrchase "parameter windows: '0' is below the minimum 1" windows=0
