@@ -215,17 +215,20 @@ run_stream "stream threads=2: four kernels, validated" 0 \
 	"$WL/stream" size=8m threads=2 ntimes=3
 run_stream "stream stores=plain bind=core" 0 "verify=true copy_bytes_per_s nt_stores=0" \
 	"$WL/stream" size=4m threads=2 bind=core stores=plain ntimes=3
-# stores=auto decides per kernel: arrays of 0.4 x LLC put copy and scale
-# (2 arrays, 0.8 x LLC) in the cache with ordinary stores, add and triad
-# (1.2 x LLC) past it with non-temporal ones, as memcpy decides by size.
+# stores=auto decides by the run's footprint, three arrays: at 0.3 x LLC
+# (0.9 x LLC) every kernel keeps ordinary stores, at 0.4 x LLC (1.2 x LLC)
+# every kernel streams, copy too.
 run_stream "stream reports its LLC" 0 "verify=true llc_bytes" "$WL/stream" size=1m ntimes=2
 llc=$(metric "$TMP/stream" llc_bytes | cut -d. -f1)
 if [ "${llc:-0}" -gt 0 ] && [ "$llc" -le $((1024 * 1048576)) ]; then
-	run_stream "stream stores=auto per kernel: copy plain, triad nt at 0.4 x LLC" 0 \
-		"verify=true copy_nt_stores=0 scale_nt_stores=0 add_nt_stores=1 triad_nt_stores=1 nt_stores=2" \
+	run_stream "stream stores=auto at 0.3 x LLC: every kernel plain" 0 \
+		"verify=true copy_nt_stores=0 scale_nt_stores=0 add_nt_stores=0 triad_nt_stores=0 nt_stores=0" \
+		"$WL/stream" size=$((llc * 3 / 10 / 64 * 64)) ntimes=2
+	run_stream "stream stores=auto at 0.4 x LLC: every kernel nt, copy too" 0 \
+		"verify=true copy_nt_stores=1 scale_nt_stores=1 add_nt_stores=1 triad_nt_stores=1 nt_stores=4" \
 		"$WL/stream" size=$((llc * 2 / 5 / 64 * 64)) ntimes=2
 else
-	ok "stream stores=auto per kernel: # SKIP LLC unknown or above 1 GiB ($llc)"
+	ok "stream stores=auto by footprint: # SKIP LLC unknown or above 1 GiB ($llc)"
 fi
 [ $THP -eq 1 ] && run_stream "stream pages=thp" 0 "verify=true triad_bytes_per_s" \
 	"$WL/stream" size=8m pages=thp ntimes=2
