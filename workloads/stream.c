@@ -42,9 +42,8 @@ static const struct wl_param params[] = {
 	  "default|base|thp" },
 	{ "stores", WL_ENUM, "auto", "",
 	  "nt: non-temporal stores (x86-64 SSE2/AVX2/AVX-512 streaming stores, arm64 STNP; "
-	  "as memcpy for large copies); plain: ordinary stores; auto: per kernel, nt when the "
-	  "arrays it moves (2 for copy and scale, 3 for add and triad) exceed the last-level "
-	  "cache (hwloc), else plain", "auto|nt|plain" },
+	  "as memcpy for large copies); plain: ordinary stores; auto: nt when the three "
+	  "arrays (3 x size) exceed the last-level cache (hwloc), else plain", "auto|nt|plain" },
 	{ "isa", WL_ENUM, "auto", "",
 	  "kernel instruction set: auto = the widest the CPU runs (CPUID at run time); "
 	  "x86-64: avx512, avx2, sse2; arm64: neon; others: base", "auto|avx512|avx2|sse2|neon|base" },

@@ -297,7 +297,7 @@ const struct metric_def metric_defs[] = {
 	W("stream", "array_bytes", "bytes", GAU, NONE, 0, "size of one array"),
 	W("stream", "bytes_touched", "bytes", CTR, NONE, 0, "bytes of the three arrays"),
 	W("stream", "nt_stores", "count", GAU, NONE, 0, "kernels (of copy, scale, add, triad) with non-temporal stores"),
-	W("stream", "*_nt_stores", "", GAU, NONE, 0, "1 when that kernel uses non-temporal stores (stores=auto decides per kernel)"),
+	W("stream", "*_nt_stores", "", GAU, NONE, 0, "1 when that kernel uses non-temporal stores (recorded per kernel; stores=auto decides for all by the footprint)"),
 	W("stream", "vector_bytes", "bytes", GAU, NONE, 0, "vector width of the kernels chosen at run time"),
 	W("stream", "llc_bytes", "bytes", GAU, NONE, 0, "last-level cache size (hwloc) that picks the stores"),
 };
