@@ -102,7 +102,7 @@ static int has_avx512(void)
  *
  * Copy walks four 4 KiB pages at once, a step from each in turn, as
  * glibc's large memcpy does: four read and four write streams in flight
- * instead of one. Here that is 1.03-1.11x memcpy against 0.90-0.99x for
+ * instead of one. Here that is 1.03-1.08x memcpy against 0.90-1.01x for
  * the same loop walking one page (1.2 GiB, 1 and 2 threads; docs). */
 #define NT_PAGE_DOUBLES (4096 / sizeof(double))
 #define NT_STEP(VEC, W, LOAD, STREAM, d, x)						\
