@@ -178,14 +178,13 @@ static uint64_t since(const struct chase *c, const struct stamp *t0, const struc
 	return c->cpu_clock ? t1->cpu - t0->cpu : t1->wall - t0->wall;
 }
 
-/* One calibration chain after a batch, timed on the chosen clock. */
-static uint64_t calibrate(struct chase *c, const struct stamp *from)
+/* One calibration chain after a batch, timed on the chosen clock from
+ * the batch's end; *end is when it ended, the next batch's start. */
+static uint64_t calibrate(struct chase *c, const struct stamp *from, struct stamp *end)
 {
-	struct stamp t;
-
 	c->add_sink = add_loop(c->add_sink, CAL_ADDS);
-	stamp(&t);
-	return since(c, from, &t);
+	stamp(end);
+	return since(c, from, end);
 }
 
 /* One window: warm up, then batches of c->accesses loads until the loads
@@ -215,10 +214,11 @@ static int measure_window(struct chase *c, uint64_t size, struct point *pt, int 
 		stamp(&b);
 		load_ns += since(c, &a, &b);
 		if (c->calibrate) {
-			add_ns += calibrate(c, &b);
+			add_ns += calibrate(c, &b, &a);
 			adds += CAL_ADDS / 8 * 8;
+		} else {
+			a = b;
 		}
-		stamp(&a);
 	} while (load_ns < c->window_ns);
 	pt->ns[w] = (double)load_ns / (double)total;
 	pt->cycles[w] = add_ns ? pt->ns[w] / ((double)add_ns / (double)adds) : NAN;

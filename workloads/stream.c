@@ -567,20 +567,19 @@ static int want_nt(const struct stream *s, const char *stores)
 
 static int choose_kernels(struct stream *s, const char *stores, const char *isa)
 {
-	for (int k = 0; k < NKERNELS; k++) {
-		int nt = want_nt(s, stores);
+	int nt = want_nt(s, stores);
+	const struct kernels *set = pick(nt, isa);
 
-		s->k[k] = pick(nt, isa);
-		if (!s->k[k] && nt && !strcmp(stores, "auto"))
-			s->k[k] = pick(0, isa);	/* no nt kernels here: plain ones */
-		if (s->k[k])
-			continue;
-		if (!pick(0, isa) && !pick(1, isa))
-			return wl_param_fail("isa", "'%s' kernels cannot run on this CPU or "
-					     "architecture", isa);
+	if (!set && nt && !strcmp(stores, "auto"))
+		set = pick(0, isa);	/* no nt kernels here: plain ones */
+	if (!set && !pick(0, isa) && !pick(1, isa))
+		return wl_param_fail("isa", "'%s' kernels cannot run on this CPU or "
+				     "architecture", isa);
+	if (!set)
 		return wl_param_fail("stores", "'%s' kernels are not implemented for this "
 				     "architecture; use auto or plain", stores);
-	}
+	for (int k = 0; k < NKERNELS; k++)
+		s->k[k] = set;
 	return 0;
 }
 

@@ -282,7 +282,6 @@ static int resolve_package(const char *pkg, int install, const char *kcache, str
 			   struct herr *err)
 {
 	char *version = NULL, *tarball = package_tarball(pkg, install, kcache, &version, err);
-	int rc;
 
 	if (!tarball)
 		return -1;
@@ -291,8 +290,7 @@ static int resolve_package(const char *pkg, int install, const char *kcache, str
 	free(version);
 	s->path = tarball;
 	s->kind = KSOURCE_TARBALL;
-	rc = tarball_identity(s, err);
-	return rc;
+	return tarball_identity(s, err);
 }
 
 int ksource_resolve(const char *given, const char *ref, int install, const char *kcache,

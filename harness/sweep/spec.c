@@ -76,15 +76,23 @@ static void forget_keys(struct parser *p)
 
 /* ---- section headers ---- */
 
+static ssize_t variant_index(const struct sweep_spec *s, const char *name)
+{
+	for (size_t v = 0; v < s->nvariants; v++)
+		if (!strcmp(s->variants[v].name, name))
+			return (ssize_t)v;
+	return -1;
+}
+
 static int new_variant(struct parser *p, const char *name, int line)
 {
 	struct sweep_spec *s = p->s;
 	struct sweep_variant *grown;
+	ssize_t dup = variant_index(s, name);
 
-	for (size_t i = 0; i < s->nvariants; i++)
-		if (!strcmp(s->variants[i].name, name))
-			return perr(p, line, "duplicate section [variant %s] (first at line %d)", name,
-				    s->variants[i].line);
+	if (dup >= 0)
+		return perr(p, line, "duplicate section [variant %s] (first at line %d)", name,
+			    s->variants[dup].line);
 	grown = realloc(s->variants, (s->nvariants + 1) * sizeof(*grown));
 	if (!grown)
 		return oom(p);
@@ -541,7 +549,18 @@ static int finish_reps(struct parser *p)
 	return 0;
 }
 
-static int check_only(struct parser *p);
+static int check_only(struct parser *p)
+{
+	const struct sweep_spec *s = p->s;
+
+	for (size_t w = 0; w < s->nworkloads; w++)
+		for (size_t i = 0; i < s->workloads[w].nonly; i++)
+			if (variant_index(s, s->workloads[w].only[i]) < 0)
+				return perr(p, s->workloads[w].only_line, "variants = '%s' in [workload %s]: "
+					    "no [variant %s] in this file", s->workloads[w].only[i],
+					    s->workloads[w].label, s->workloads[w].only[i]);
+	return 0;
+}
 
 static int finish(struct parser *p)
 {
@@ -567,26 +586,6 @@ static int finish(struct parser *p)
 	return check_only(p);
 }
 
-static ssize_t variant_index(const struct sweep_spec *s, const char *name)
-{
-	for (size_t v = 0; v < s->nvariants; v++)
-		if (!strcmp(s->variants[v].name, name))
-			return (ssize_t)v;
-	return -1;
-}
-
-static int check_only(struct parser *p)
-{
-	const struct sweep_spec *s = p->s;
-
-	for (size_t w = 0; w < s->nworkloads; w++)
-		for (size_t i = 0; i < s->workloads[w].nonly; i++)
-			if (variant_index(s, s->workloads[w].only[i]) < 0)
-				return perr(p, s->workloads[w].only_line, "variants = '%s' in [workload %s]: "
-					    "no [variant %s] in this file", s->workloads[w].only[i],
-					    s->workloads[w].label, s->workloads[w].only[i]);
-	return 0;
-}
 
 int spec_workload_on(const struct sweep_spec *s, size_t w, size_t v)
 {
