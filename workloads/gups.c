@@ -25,6 +25,9 @@ static const struct wl_param params[] = {
 	{ "streams", WL_INT, "128", "count",
 	  "independent update streams interleaved per thread (HPCC: 128; 1 = one dependent "
 	  "stream, latency-bound)", "1..1024" },
+	{ "prefetch", WL_INT, "16", "updates",
+	  "prefetch the entry of the update this many places ahead (at most streams - 1; "
+	  "0 = none, the hardware alone)", "0..1023" },
 	{ "bind", WL_ENUM, "none", "", "core: pin thread i to core i mod cores (hwloc)",
 	  "none|core" },
 	{ "pages", WL_ENUM, "default", "",
@@ -39,6 +42,7 @@ struct gups {
 	uint64_t *table;
 	uint64_t entries;
 	int threads, streams;
+	int ahead;			/* prefetch distance in updates, < streams */
 	pthread_barrier_t step;		/* workers and the main thread */
 	hwloc_topology_t topo;		/* NULL unless bind=core */
 	int abort;			/* set by main before a step: workers quit */
@@ -54,34 +58,45 @@ struct worker {
 	char err[160];
 };
 
-/* The index is the high half of ran * n (Lemire's reduction): any table
- * size, no division and no masking bias. */
-static inline void update(uint64_t *restrict table, uint64_t n, uint64_t *restrict ran)
+/* The index of update value r in a table of n entries. For n = 2^k,
+ * HPCC's: the low k bits, one AND (x86: a multiply is 2 uops and 3
+ * cycles), so more updates, and so more misses, fit the out-of-order
+ * window. Otherwise the high half of r * n (Lemire's reduction): any table
+ * size, no division and no bias. */
+static inline __attribute__((always_inline)) uint64_t slot(uint64_t r, uint64_t n, int pow2)
 {
-	uint64_t r = gups_lfsr_next(*ran);
-
-	*ran = r;
-	table[(uint64_t)(((unsigned __int128)r * n) >> 64)] ^= r;
+	return pow2 ? r & (n - 1) : (uint64_t)(((unsigned __int128)r * n) >> 64);
 }
 
-/* For n = 2^k, HPCC's index: the low k bits, one AND instead of a
- * multiply (x86: 2 uops and 3 cycles) or a variable shift (x86: 2-3
- * uops). Fewer uops per update let more updates, and so more misses, into
- * the out-of-order window at once. */
-static inline void update_pow2(uint64_t *restrict table, uint64_t mask, uint64_t *restrict ran)
+/* HPCC's loop: one update of each stream in turn, so the updates of one
+ * round are independent and their misses overlap. With ahead > 0 each
+ * update also prefetches the entry of the update `ahead` places later
+ * (stream j + ahead, this round or the next; HPCC's rules allow looking
+ * up to 1024 updates ahead): the page walk and the line fill start
+ * before the out-of-order window reaches that update. Inlined with
+ * constant pow2 and ahead == 0 or not, so each case is its own loop. */
+static inline __attribute__((always_inline)) void rounds_of(uint64_t *restrict table, uint64_t n,
+							  uint64_t *restrict ran, int streams,
+							  uint64_t rounds, int ahead, int pow2)
 {
-	uint64_t r = gups_lfsr_next(*ran);
+	for (uint64_t i = 0; i < rounds; i++)
+		for (int j = 0; j < streams; j++) {
+			uint64_t r = gups_lfsr_next(ran[j]);
 
-	*ran = r;
-	table[r & mask] ^= r;
+			ran[j] = r;
+			table[slot(r, n, pow2)] ^= r;
+			if (ahead) {
+				int k = j + ahead < streams ? j + ahead : j + ahead - streams;
+
+				__builtin_prefetch(&table[slot(gups_lfsr_next(ran[k]), n, pow2)], 1, 0);
+			}
+		}
 }
 
-/* The measured loop, HPCC's: one update of each stream in turn, so the
- * updates of one round are independent and their misses overlap. Stream
- * j owns count / streams updates (the first count % streams one more),
- * done in the last, shorter round. */
+/* Stream j owns count / streams updates (the first count % streams one
+ * more), done in the last, shorter round. */
 static void update_loop(uint64_t *restrict table, uint64_t n, const uint64_t *start,
-			int streams, uint64_t count)
+			int streams, int ahead, uint64_t count)
 {
 	uint64_t ran[MAX_STREAMS];
 	uint64_t rounds = count / (uint64_t)streams;
@@ -89,18 +104,18 @@ static void update_loop(uint64_t *restrict table, uint64_t n, const uint64_t *st
 
 	memcpy(ran, start, (size_t)streams * sizeof(*ran));
 	if ((n & (n - 1)) == 0) {
-		for (uint64_t i = 0; i < rounds; i++)
-			for (int j = 0; j < streams; j++)
-				update_pow2(table, n - 1, &ran[j]);
-		for (int j = 0; j < rem; j++)
-			update_pow2(table, n - 1, &ran[j]);
+		if (ahead)
+			rounds_of(table, n, ran, streams, rounds, ahead, 1);
+		else
+			rounds_of(table, n, ran, streams, rounds, 0, 1);
+		rounds_of(table, n, ran, rem, 1, 0, 1);
 		return;
 	}
-	for (uint64_t i = 0; i < rounds; i++)
-		for (int j = 0; j < streams; j++)
-			update(table, n, &ran[j]);
-	for (int j = 0; j < rem; j++)
-		update(table, n, &ran[j]);
+	if (ahead)
+		rounds_of(table, n, ran, streams, rounds, ahead, 0);
+	else
+		rounds_of(table, n, ran, streams, rounds, 0, 0);
+	rounds_of(table, n, ran, rem, 1, 0, 0);
 }
 
 static void init_slice(uint64_t *table, uint64_t lo, uint64_t hi)
@@ -131,11 +146,11 @@ static void *worker_main(void *arg)
 		return NULL;
 	init_slice(g->table, w->lo, w->hi);
 	pthread_barrier_wait(&g->step);		/* 3: table initialised */
-	update_loop(g->table, g->entries, w->start, g->streams, w->count);
+	update_loop(g->table, g->entries, w->start, g->streams, g->ahead, w->count);
 	pthread_barrier_wait(&g->step);		/* 4: updates done */
 	pthread_barrier_wait(&g->step);		/* 5: ready to verify */
 	/* XOR is its own inverse: the same updates restore table[i] == i. */
-	update_loop(g->table, g->entries, w->start, g->streams, w->count);
+	update_loop(g->table, g->entries, w->start, g->streams, g->ahead, w->count);
 	pthread_barrier_wait(&g->step);		/* 6: replayed */
 	return NULL;
 }
@@ -272,6 +287,7 @@ static void report(const struct gups *g, const struct timing *t, uint64_t update
 	wl_metric("bytes_touched", bytes, "bytes", "counter", "none");
 	wl_metric("table_bytes", bytes, "bytes", "gauge", "none");
 	wl_metric("streams", g->streams, "count", "gauge", "none");
+	wl_metric("prefetch", g->ahead, "updates", "gauge", "none");
 }
 
 static int setup(struct gups *g, const struct wl_value *v)
@@ -279,6 +295,10 @@ static int setup(struct gups *g, const struct wl_value *v)
 	g->entries = wl_size(v, "size") / sizeof(uint64_t);
 	g->threads = (int)wl_int(v, "threads");
 	g->streams = (int)wl_int(v, "streams");
+	/* Stream j + ahead wraps into the next round at most once. */
+	g->ahead = (int)wl_int(v, "prefetch");
+	if (g->ahead > g->streams - 1)
+		g->ahead = g->streams - 1;
 	if (strcmp(wl_str(v, "bind"), "core"))
 		return 0;
 	if (hwloc_topology_init(&g->topo) || hwloc_topology_load(g->topo))

@@ -194,6 +194,8 @@ const struct metric_def metric_defs[] = {
 	  "bytes touched (denominator of tlb.dtlb_walk_per_gib)"),
 	W("gups", "table_bytes", "bytes", GAU, NONE, 0, "size of the table"),
 	W("gups", "streams", "count", GAU, NONE, 0, "independent update streams per thread (HPCC batching)"),
+	W("gups", "prefetch", "updates", GAU, NONE, 0,
+	  "software prefetch distance in updates (0: none; at most streams - 1)"),
 	W("filetree", "pagecache_bytes", "bytes", GAU, LOW, 0, "page cache of the tree's files after reading each whole"),
 	W("filetree", "pagecache_bytes_per_file", "bytes", GAU, LOW, 0, "page cache per file read"),
 	W("filetree", "overhead", "", GAU, LOW, 0, "pagecache_bytes / file_bytes: memory per byte of data"),

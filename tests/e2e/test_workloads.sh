@@ -63,9 +63,18 @@ bad_param "smallfiles files=0" smallfiles files=0 "parameter files"
 run_stream "gups run: complete stream, verified" 0 \
 	"verify=true gups time_s bytes_touched=8388608 table_bytes=8388608 updates=4194304" \
 	"$WL/gups" size=8m
-run_stream "gups interleaves 128 streams by default" 0 "verify=true streams=128" \
-	"$WL/gups" size=1m
-run_stream "gups streams=1: one dependent stream, verified" 0 "verify=true streams=1" \
+run_stream "gups interleaves 128 streams by default, prefetching 16 ahead" 0 \
+	"verify=true streams=128 prefetch=16" "$WL/gups" size=1m
+run_stream "gups prefetch=0: the hardware alone, verified" 0 "verify=true prefetch=0" \
+	"$WL/gups" size=1m prefetch=0
+run_stream "gups prefetch is at most streams - 1 (non-2^k table), verified" 0 \
+	"verify=true streams=7 prefetch=6" "$WL/gups" size=8200 updates=3001 streams=7
+run_stream "gups prefetch=1023 with 1024 streams, verified" 0 "verify=true prefetch=1023" \
+	"$WL/gups" size=64k updates=5000 streams=1024 prefetch=1023
+bad_param "gups prefetch=1024 above range" gups prefetch=1024 \
+	"parameter prefetch: '1024' is above the maximum 1023"
+run_stream "gups streams=1: one dependent stream, no prefetch, verified" 0 \
+	"verify=true streams=1 prefetch=0" \
 	"$WL/gups" size=1m streams=1
 # Odd sizes: 1025 entries, 1001 updates over 7 streams (uneven segments).
 run_stream "gups streams=7 with uneven table and updates, verified exactly" 0 \
