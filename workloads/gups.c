@@ -104,20 +104,18 @@ static void update_loop(uint64_t *restrict table, uint64_t n, const uint64_t *st
 	uint64_t rounds = count / (uint64_t)streams;
 	int rem = (int)(count % (uint64_t)streams);
 
+	int pow2 = (n & (n - 1)) == 0;
+
 	memcpy(ran, start, (size_t)streams * sizeof(*ran));
-	if ((n & (n - 1)) == 0) {
-		if (ahead)
-			rounds_of(table, n, ran, streams, rounds, ahead, 1);
-		else
-			rounds_of(table, n, ran, streams, rounds, 0, 1);
-		rounds_of(table, n, ran, rem, 1, 0, 1);
-		return;
-	}
-	if (ahead)
+	if (pow2 && ahead)
+		rounds_of(table, n, ran, streams, rounds, ahead, 1);
+	else if (pow2)
+		rounds_of(table, n, ran, streams, rounds, 0, 1);
+	else if (ahead)
 		rounds_of(table, n, ran, streams, rounds, ahead, 0);
 	else
 		rounds_of(table, n, ran, streams, rounds, 0, 0);
-	rounds_of(table, n, ran, rem, 1, 0, 0);
+	rounds_of(table, n, ran, rem, 1, 0, pow2);	/* one short round: no need to specialise */
 }
 
 static void init_slice(uint64_t *table, uint64_t lo, uint64_t hi)

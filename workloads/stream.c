@@ -287,7 +287,7 @@ struct stream {
 	double *a, *b, *c;
 	uint64_t n;			/* elements per array */
 	int threads, ntimes;
-	const struct kernels *k[NKERNELS];	/* the set each kernel is dispatched to */
+	const struct kernels *set;	/* all four kernels' set: stores=auto decides once */
 	uint64_t llc;			/* last-level cache bytes, 0 if unknown */
 	pthread_barrier_t step;
 	void *topo;			/* NULL unless bind=core */
@@ -306,7 +306,7 @@ struct worker {
 /* Kernel k on one slice: arrays per STREAM (c=a, b=s*c, c=a+b, a=b+s*c). */
 static void run_kernel(struct stream *s, int k, size_t lo, size_t hi)
 {
-	const kernel_fn *fn = s->k[k]->fn;
+	const kernel_fn *fn = s->set->fn;
 	size_t n = hi - lo;
 
 	switch (k) {
@@ -315,7 +315,7 @@ static void run_kernel(struct stream *s, int k, size_t lo, size_t hi)
 	case 2: fn[2](s->c + lo, s->a + lo, s->b + lo, SCALAR, n); break;
 	default: fn[3](s->a + lo, s->b + lo, s->c + lo, SCALAR, n); break;
 	}
-	if (s->k[k]->nt)
+	if (s->set->nt)
 		store_fence();
 }
 
@@ -423,17 +423,8 @@ static void validate(struct stream *s, int corrupt)
 			  ec, first);
 	else
 		wl_verify(1, "all %" PRIu64 " elements of a, b, c equal %g, %g, %g after %d "
-			  "passes (relative error <= 1e-13); kernels %s, %s, %s, %s", s->n, ea, eb, ec,
-			  s->ntimes, s->k[0]->name, s->k[1]->name, s->k[2]->name, s->k[3]->name);
-}
-
-static int nt_kernels(const struct stream *s)
-{
-	int nt = 0;
-
-	for (int k = 0; k < NKERNELS; k++)
-		nt += s->k[k]->nt;
-	return nt;
+			  "passes (relative error <= 1e-13); kernels %s", s->n, ea, eb, ec,
+			  s->ntimes, s->set->name);
 }
 
 static void report(const struct stream *s)
@@ -451,12 +442,12 @@ static void report(const struct stream *s)
 	}
 	wl_metric("array_bytes", bytes, "bytes", "gauge", "none");
 	wl_metric("bytes_touched", 3 * bytes, "bytes", "counter", "none");
-	wl_metric("nt_stores", nt_kernels(s), "count", "gauge", "none");
+	wl_metric("nt_stores", NKERNELS * s->set->nt, "count", "gauge", "none");
 	for (int k = 0; k < NKERNELS; k++) {
 		snprintf(name, sizeof(name), "%s_nt_stores", kernel_name[k]);
-		wl_metric(name, s->k[k]->nt, "", "gauge", "none");
+		wl_metric(name, s->set->nt, "", "gauge", "none");
 	}
-	wl_metric("vector_bytes", s->k[0]->vector_bytes, "bytes", "gauge", "none");
+	wl_metric("vector_bytes", s->set->vector_bytes, "bytes", "gauge", "none");
 	wl_metric("llc_bytes", (double)s->llc, "bytes", "gauge", "none");
 }
 
@@ -568,18 +559,16 @@ static int want_nt(const struct stream *s, const char *stores)
 static int choose_kernels(struct stream *s, const char *stores, const char *isa)
 {
 	int nt = want_nt(s, stores);
-	const struct kernels *set = pick(nt, isa);
 
-	if (!set && nt && !strcmp(stores, "auto"))
-		set = pick(0, isa);	/* no nt kernels here: plain ones */
-	if (!set && !pick(0, isa) && !pick(1, isa))
+	s->set = pick(nt, isa);
+	if (!s->set && nt && !strcmp(stores, "auto"))
+		s->set = pick(0, isa);	/* no nt kernels here: plain ones */
+	if (!s->set && !pick(0, isa) && !pick(1, isa))
 		return wl_param_fail("isa", "'%s' kernels cannot run on this CPU or "
 				     "architecture", isa);
-	if (!set)
+	if (!s->set)
 		return wl_param_fail("stores", "'%s' kernels are not implemented for this "
 				     "architecture; use auto or plain", stores);
-	for (int k = 0; k < NKERNELS; k++)
-		s->k[k] = set;
 	return 0;
 }
 

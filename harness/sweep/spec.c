@@ -586,7 +586,6 @@ static int finish(struct parser *p)
 	return check_only(p);
 }
 
-
 int spec_workload_on(const struct sweep_spec *s, size_t w, size_t v)
 {
 	const struct sweep_workload *wl = &s->workloads[w];
